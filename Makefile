@@ -7,9 +7,9 @@ STACK ?= dev
 PYTHON ?= /usr/bin/python3
 export PYTHON
 
-.PHONY: test fmt-check vet go-test app-test up preview destroy outputs
+.PHONY: test fmt-check vet go-test app-test lint-workflows up preview destroy outputs
 
-test: fmt-check vet go-test app-test
+test: fmt-check vet go-test app-test lint-workflows
 
 fmt-check:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
@@ -24,15 +24,42 @@ go-test:
 app-test:
 	bash app/scripts/test.sh
 
-up:
-	pulumi stack select --create $(STACK)
-	pulumi up --stack $(STACK)
+# actionlint checks .github/workflows/*.yml offline. .ci/run installs it with
+# `go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12`, into $(go env GOPATH)/bin,
+# which need not be on PATH.
+lint-workflows:
+	@bin=$$(command -v actionlint || true); \
+	if [ -z "$$bin" ]; then gobin=$$(go env GOBIN); bin=$${gobin:-$$(go env GOPATH | cut -d: -f1)/bin}/actionlint; fi; \
+	if [ ! -x "$$bin" ]; then \
+	  echo "actionlint is not installed; run: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"; exit 1; \
+	fi; \
+	"$$bin" && echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflow files OK"
+
+# Lifecycle of a stack: make preview|up|destroy|outputs STACK=<stack> [DIR=<project dir>].
+# DIR is the Pulumi project: the service (default) or e.g. DIR=examples/monitoring.
+# Each target first runs scripts/pulumi-preflight.sh, which fails within seconds, with what to do,
+# when the Pulumi CLI, a state backend or AWS credentials are missing, and refuses to destroy a
+# stack with task-management-api:deletionProtection=true (see README "Deploying and lifecycle").
+PULUMI ?= pulumi
+DIR ?= .
+export PULUMI
+PREFLIGHT = bash scripts/pulumi-preflight.sh
+PULUMI_IN_DIR = $(PULUMI) --cwd $(DIR)
 
 preview:
-	pulumi preview --stack $(STACK)
+	@$(PREFLIGHT) preview $(STACK) $(DIR)
+	$(PULUMI_IN_DIR) preview --stack $(STACK)
+
+up:
+	@$(PREFLIGHT) up $(STACK) $(DIR)
+	$(PULUMI_IN_DIR) stack select --create $(STACK)
+	@$(PREFLIGHT) region $(STACK) $(DIR)
+	$(PULUMI_IN_DIR) up --stack $(STACK)
 
 destroy:
-	pulumi destroy --stack $(STACK)
+	@$(PREFLIGHT) destroy $(STACK) $(DIR)
+	$(PULUMI_IN_DIR) destroy --stack $(STACK)
 
 outputs:
-	pulumi stack output --json --stack $(STACK)
+	@$(PREFLIGHT) outputs $(STACK) $(DIR)
+	$(PULUMI_IN_DIR) stack output --json --stack $(STACK)
