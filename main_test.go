@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/task-management-api/task-management-api/infra"
 	"github.com/task-management-api/task-management-api/internal/pulumitest"
 )
 
@@ -279,6 +281,24 @@ func TestPreviewSurvivesUnknownsAndPushesNothing(t *testing.T) {
 		}
 		if len(d.mocks.Resources("aws:ecs/service:Service")) != 1 {
 			t.Error("preview does not show the service")
+		}
+	}
+}
+
+func TestREADMEDocumentsEveryKeyAndOutput(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	for key := range infra.Defaults {
+		if !strings.Contains(readme, "| `"+key+"` |") {
+			t.Errorf("README's configuration table lacks %s", key)
+		}
+	}
+	for _, out := range wantOutputs {
+		if !strings.Contains(readme, "`"+out+"`") {
+			t.Errorf("README does not document output %s", out)
 		}
 	}
 }
