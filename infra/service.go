@@ -17,6 +17,9 @@ import (
 // ServiceType is the type token of the Service component.
 const ServiceType = "taskapi:infra:Service"
 
+// ContainerHealthCheckInterval is how often ECS runs the container's own health check, in seconds.
+const ContainerHealthCheckInterval = 15
+
 // ExecutionRolePolicyARN is AWS's managed policy for pulling images from ECR and writing logs.
 const ExecutionRolePolicyARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
@@ -187,7 +190,7 @@ func (s containerSpec) JSON() (string, error) {
 		},
 		HealthCheck: containerHealthCheck{
 			Command:     HealthCheckCommand(s.healthPath),
-			Interval:    15,
+			Interval:    ContainerHealthCheckInterval,
 			Timeout:     5,
 			Retries:     3,
 			StartPeriod: s.health,
