@@ -69,9 +69,14 @@ func ClassifyTask(t ecstypes.Task, stackRegion string) Hint {
 	}
 	all := reason + " " + creason
 
+	secrets := containsAny(all, "retrieve secret", "secret from asm", "from ssm", "secretsmanager", "parameter store", "ssm parameter")
+	pull := !secrets && containsAny(all, "CannotPullContainerError", "pull image manifest", "ecr registry auth", "registry auth")
 	switch {
-	case containsAny(all, "CannotPullContainerError", "pull image manifest", "unable to pull secrets or registry auth", "ecr registry auth") &&
-		containsAny(all, "403", "forbidden", "denied", "not authorized", "AccessDenied", "no basic auth credentials"):
+	case secrets && containsAny(all, "ResourceInitializationError", "unable to pull secrets"):
+		return Hint{Class: ClassSecrets,
+			Cause: "the task could not fetch its secrets (e.g. the database password from Secrets Manager) before starting: " + abbreviate(strings.TrimSpace(reason), 160),
+			Fix:   "Give the task execution role secretsmanager:GetSecretValue on the database secret (and kms:Decrypt for a customer key), and make sure the task can reach Secrets Manager (NAT or a VPC endpoint)."}
+	case pull && containsAny(all, "403", "forbidden", "denied", "not authorized", "AccessDenied", "no basic auth credentials"):
 		cause := "ECS could not pull the image: the registry refused it (403 / access denied)."
 		if r, err := registryRegion(image); err == nil && r != stackRegion {
 			cause += fmt.Sprintf(" The image is in the %s registry but the service runs in %s: the seed guide's region mix-up.", r, stackRegion)
@@ -81,24 +86,16 @@ func ClassifyTask(t ecstypes.Task, stackRegion string) Hint {
 		return Hint{Class: ClassImagePullForbidden, Cause: cause,
 			Fix: "Keep the repository, image and service in the stack's region (see the region check), and give the task execution role " +
 				"AmazonECSTaskExecutionRolePolicy (ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer); then `make up`."}
-	case containsAny(all, "CannotPullContainerError") && containsAny(all, "not found", "manifest unknown", "does not exist", "404"):
+	case pull && containsAny(all, "not found", "manifest unknown", "does not exist", "404"):
 		return Hint{Class: ClassImageNotFound,
 			Cause: fmt.Sprintf("the image %s is not in the repository (never pushed, or removed by a lifecycle policy).", orUnknown(image)),
 			Fix:   "Rebuild and push with `make up` (the program pushes before it updates the task definition); keep lifecycle rules from expiring the deployed digest."}
-	case containsAny(all, "CannotPullContainerError", "ResourceInitializationError") &&
-		containsAny(all, "i/o timeout", "dial tcp", "context deadline exceeded", "connection refused", "no such host", "request canceled", "retried"):
-		if containsAny(all, "secret", "asm", "ssm") {
-			break // a secrets fetch that timed out is reported below
-		}
+	case pull && containsAny(all, "i/o timeout", "dial tcp", "context deadline exceeded", "connection refused", "no such host", "request canceled", "timed out"):
 		return Hint{Class: ClassImagePullNetwork,
 			Cause: "the task could not reach ECR over the network to pull the image (no route to the ECR/S3 endpoints).",
 			Fix:   "Tasks in private subnets need a NAT gateway or VPC endpoints (ecr.api, ecr.dkr, the S3 gateway, logs); tasks in public subnets need assignPublicIp=ENABLED. Security groups must allow outbound 443."}
 	}
 	switch {
-	case containsAny(all, "ResourceInitializationError") && containsAny(all, "secret", "asm", "ssm", "parameter"):
-		return Hint{Class: ClassSecrets,
-			Cause: "the task could not fetch its secrets (e.g. the database password from Secrets Manager) before starting.",
-			Fix:   "Give the task execution role secretsmanager:GetSecretValue on the database secret (and kms:Decrypt for a customer key), and make sure the task can reach Secrets Manager (NAT or a VPC endpoint)."}
 	case containsAny(creason, "OutOfMemory") || containsAny(reason, "OutOfMemory"):
 		return oomHint(t)
 	case containsAny(reason, "failed ELB health checks"):

@@ -235,12 +235,13 @@ func Run(ctx context.Context, o Options, env Env) (*Report, int) {
 		case <-time.After(pause):
 		}
 		if ctx.Err() != nil {
-			rep.GaveUp = "Interrupted."
 			break
 		}
 	}
 
-	if !rep.OK && o.LogLines > 0 {
+	if ctx.Err() != nil {
+		rep.GaveUp = "Interrupted: the results are incomplete."
+	} else if !rep.OK && o.LogLines > 0 {
 		// The log excerpt may take one more call timeout past the --wait deadline.
 		rep.Logs = g.fetchLogs(ctx, snap, o.LogLines)
 	}

