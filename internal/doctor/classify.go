@@ -119,6 +119,9 @@ func ClassifyTask(t ecstypes.Task, stackRegion string) Hint {
 		return Hint{Class: ClassStartFailed,
 			Cause: "the task failed before the container started: " + abbreviate(strings.TrimSpace(all), 200),
 			Fix:   "Read the stopped reason above; the usual suspects are the execution role's permissions and the subnets' route to AWS endpoints."}
+	case t.StopCode == ecstypes.TaskStopCodeSpotInterruption || t.StopCode == ecstypes.TaskStopCodeTerminationNotice:
+		return Hint{Class: "spot-interrupted", Benign: true,
+			Cause: "AWS reclaimed the capacity (FARGATE_SPOT interruption or a termination notice); ECS starts a replacement."}
 	case containsAny(reason, "Scaling activity initiated by", "deployment", "Task stopped by user", "maintenance", "Service scheduler") ||
 		t.StopCode == ecstypes.TaskStopCodeUserInitiated || t.StopCode == ecstypes.TaskStopCodeServiceSchedulerInitiated:
 		return Hint{Class: ClassReplaced, Benign: true, Cause: "stopped on purpose (scale-in, a newer deployment, or a user)."}
@@ -159,6 +162,8 @@ func exitHint(exit *int32, creason string) Hint {
 			h.Fix = "A native extension crashed: check that the image was built for linux/amd64 (the task's platform) and rebuild."
 		case 143:
 			h.Cause += ": stopped with SIGTERM"
+		case 255:
+			h.Fix = "Exit 255 right after start is often `exec format error`: the image was built for another CPU architecture than the task runs (the stack's architecture setting must match the image platform). Otherwise read the log lines below."
 		}
 	}
 	if creason != "" {

@@ -821,6 +821,8 @@ func TestClassifyTask(t *testing.T) {
 		{"scale in", task("ServiceSchedulerInitiated", "Scaling activity initiated by (deployment "+fxDeploy+")", i32(0), ""),
 			ClassReplaced, "on purpose"},
 		{"user", task("UserInitiated", "Task stopped by user", i32(143), ""), ClassReplaced, "on purpose"},
+		{"spot", task("SpotInterruption", "Your Spot Task was interrupted.", i32(143), ""), "spot-interrupted", "FARGATE_SPOT"},
+		{"exit 255", task("EssentialContainerExited", "Essential container in task exited", i32(255), ""), ClassEssentialExited, "exec format error"},
 	}
 	for _, tc := range cases {
 		h := ClassifyTask(tc.task, fxRegion)
