@@ -7,7 +7,7 @@ STACK ?= dev
 PYTHON ?= /usr/bin/python3
 export PYTHON
 
-.PHONY: test fmt-check vet go-test app-test lint-workflows up preview destroy outputs
+.PHONY: test fmt-check vet go-test app-test lint-workflows up preview destroy outputs doctor
 
 test: fmt-check vet go-test app-test lint-workflows
 
@@ -63,3 +63,9 @@ destroy:
 outputs:
 	@$(PREFLIGHT) outputs $(STACK) $(DIR)
 	$(PULUMI_IN_DIR) stack output --json --stack $(STACK)
+
+# Post-deploy checks with causes and fixes (see the README's Troubleshooting section).
+# Extra flags: make doctor STACK=dev DOCTOR_FLAGS="--wait 5m" (or "--json").
+DOCTOR_FLAGS ?=
+doctor:
+	go run ./cmd/doctor --stack $(STACK) $(DOCTOR_FLAGS)
