@@ -61,11 +61,12 @@ fi
 # next run from the same checkout stops and replaces it. A lock keeps two runs apart.
 cluster="${TMPDIR:-/tmp}/task-api-test-pg-$(printf '%s' "$app" | cksum | cut -d' ' -f1)"
 exec 9>"$cluster.lock"
-flock -w 300 9 || { echo "test.sh: another test run holds $cluster.lock" >&2; exit 1; }
-trap 'bash "$scripts/pg.sh" stop "$cluster"' EXIT
+flock -w 120 9 || { echo "test.sh: another test run holds $cluster.lock" >&2; exit 1; }
+trap 'bash "$scripts/pg.sh" stop "$cluster" 9>&-' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-eval "$(bash "$scripts/pg.sh" start "$cluster")"
+# 9>&-: the server must not inherit the lock, or a cluster left running would hold it forever.
+eval "$(bash "$scripts/pg.sh" start "$cluster" 9>&-)"
 
 run_suite "PostgreSQL" "$@" || status=1
 exit "$status"
