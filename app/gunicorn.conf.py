@@ -6,31 +6,19 @@ task's share (a 0.25 vCPU task sees 2).
 
 import os
 
-
-def _positive_int(name, default):
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name}={raw!r} is not an integer") from None
-    if value < 1:
-        raise SystemExit(f"{name}={value} must be at least 1")
-    return value
-
+from config import env  # gunicorn puts its working directory (/app) on sys.path first
 
 bind = "0.0.0.0:8000"
 
-workers = _positive_int("WEB_CONCURRENCY", 2)
-threads = _positive_int("GUNICORN_THREADS", 4)
+workers = env.integer("WEB_CONCURRENCY", 2, minimum=1)
+threads = env.integer("GUNICORN_THREADS", 4, minimum=1)
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A request running longer than this is killed (and its worker replaced).
 timeout = 30
 # On SIGTERM, let in-flight requests finish for this long; must stay below the ECS stopTimeout
 # (30 s by default), or ECS sends SIGKILL mid-request.
-graceful_timeout = _positive_int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25, minimum=1)
 # Longer than the ALB's idle timeout (60 s), so the ALB, not gunicorn, closes idle connections:
 # otherwise a request can arrive on a connection gunicorn is closing, and the client gets a 502.
 keepalive = 75
