@@ -48,12 +48,11 @@ class RequestBodyLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        declared = request.META.get("CONTENT_LENGTH") or "0"
         try:
-            length = int(declared)
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if length < 0:
+                raise ValueError
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
-        if length < 0:
             return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
         if limit is not None and length > limit:
             return JsonResponse({"detail": f"Request body too large: the limit is {limit} bytes."}, status=413)

@@ -51,6 +51,11 @@ class HealthCheckTests(TestCase):
         self.assertEqual(self.client.head(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
         self.assertEqual(self.client.get(LIVENESS.rstrip("/"), HTTP_HOST=ALB_HOST).status_code, 200)
 
+    @override_settings(SECURE_SSL_REDIRECT=True)
+    def test_plain_http_health_checks_are_not_redirected_when_https_is_enforced(self):
+        self.assertEqual(self.client.get(LIVENESS, HTTP_HOST=ALB_HOST).status_code, 200)
+        self.assertEqual(self.client.get("/api/v1/tasks/", HTTP_HOST="api.example.com").status_code, 301)
+
     def test_liveness_does_not_touch_the_database(self):
         with database_unreachable():
             response = self.client.get(LIVENESS, HTTP_HOST=ALB_HOST)
