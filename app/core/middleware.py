@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.http import JsonResponse
+
+from . import health
+
+LIVENESS_PATH = "/api/v1/health"
+READINESS_PATH = "/api/v1/health/ready"
+
+
+class HealthCheckMiddleware:
+    """Answers the health endpoints before host validation, CORS, sessions or routing.
+
+    The ALB's health checker sends the task's private IP as Host (e.g. "10.0.1.23:8000") and the
+    ECS container check sends "127.0.0.1:8000"; neither is in ALLOWED_HOSTS, and Django would
+    answer them 400. This must stay first in MIDDLEWARE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            path = request.path_info.rstrip("/")
+            if path == LIVENESS_PATH:
+                return _no_store(JsonResponse(health.liveness()))
+            if path == READINESS_PATH:
+                ready, report = health.readiness()
+                return _no_store(JsonResponse(report, status=200 if ready else 503))
+        return self.get_response(request)
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    # Sized, not chunked: probes that hang up right after the status line still get it whole.
+    response["Content-Length"] = str(len(response.content))
+    return response
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body declared larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anyone reads it.
+
+    Django enforces that limit only when request.body is read; DRF's JSON parser reads the stream
+    itself (before DRF 3.17.2), so without this an oversized body would be parsed in full.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+        if limit is not None and length > limit:
+            return JsonResponse({"detail": f"Request body too large: the limit is {limit} bytes."}, status=413)
+        return self.get_response(request)

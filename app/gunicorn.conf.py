@@ -1,0 +1,44 @@
+"""gunicorn settings for the container (works with gunicorn 20.1 and later).
+
+Sized by environment variables, never by the CPU count: Fargate reports the host's CPUs, not the
+task's share (a 0.25 vCPU task sees 2).
+"""
+
+import os
+
+from config import env  # gunicorn puts its working directory (/app) on sys.path first
+
+bind = "0.0.0.0:8000"
+
+workers = env.integer("WEB_CONCURRENCY", 2, minimum=1)
+threads = env.integer("GUNICORN_THREADS", 4, minimum=1)
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request running longer than this is killed (and its worker replaced).
+timeout = 30
+# On SIGTERM, let in-flight requests finish for this long; must stay below the ECS stopTimeout
+# (30 s by default), or ECS sends SIGKILL mid-request.
+graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25, minimum=1)
+# Longer than the ALB's idle timeout (60 s), so the ALB, not gunicorn, closes idle connections:
+# otherwise a request can arrive on a connection gunicorn is closing, and the client gets a 502.
+keepalive = 75
+
+# Recycle workers now and then (bounded memory growth), not all at the same moment.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Import the application once in the master: a broken configuration stops the container at
+# start-up with one clear error, and workers fork ready to serve.
+preload_app = True
+
+# Only the ALB can reach the container port, so its X-Forwarded-* headers are trusted.
+forwarded_allow_ips = "*"
+
+# Worker heartbeats are file writes: keep them in memory rather than on the container's overlay.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'

@@ -1,0 +1,29 @@
+"""Read-side queries for tasks: always scoped to one owner."""
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+
+from .models import Task
+
+ORDERING_FIELDS = ("created_at", "updated_at", "due_date", "priority", "title", "status")
+DEFAULT_ORDERING = "-created_at"
+
+
+def list_tasks(*, owner, status=None, ordering=DEFAULT_ORDERING):
+    """The owner's tasks, optionally of one status, in a stable order.
+
+    `ordering` is one of ORDERING_FIELDS, with a leading "-" for descending. Tasks without a due
+    date come last either way (SQLite and PostgreSQL disagree on where NULLs go by default), and
+    the id breaks ties so pages never overlap.
+    """
+    tasks = Task.objects.filter(owner=owner)
+    if status:
+        tasks = tasks.filter(status=status)
+    descending = ordering.startswith("-")
+    field = F(ordering.lstrip("-"))
+    primary = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    return tasks.order_by(primary, "-id" if descending else "id")
+
+
+def get_task(*, owner, task_id):
+    """The owner's task with this id; someone else's task is as absent as a missing one (404)."""
+    return get_object_or_404(Task, owner=owner, pk=task_id)

@@ -1,0 +1,32 @@
+from rest_framework import generics
+
+from core.pagination import PageNumberPagination
+
+from . import selectors, services
+from .serializers import TaskListQuerySerializer, TaskSerializer
+
+
+class TaskListView(generics.ListCreateAPIView):
+    serializer_class = TaskSerializer
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        query = TaskListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.list_tasks(owner=self.request.user, **query.validated_data)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_task(owner=self.request.user, **serializer.validated_data)
+
+
+class TaskDetailView(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = TaskSerializer
+
+    def get_object(self):
+        return selectors.get_task(owner=self.request.user, task_id=self.kwargs["task_id"])
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_task(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.delete_task(instance)

@@ -1,0 +1,127 @@
+"""Settings are read once per process, so each case starts a fresh Python with its own environment."""
+import json
+import re
+
+from django.test import SimpleTestCase
+
+from tests.helpers import run_app_process
+
+DJANGO_VARIABLES = [
+    "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_CORS_ALLOWED_ORIGINS", "DJANGO_HTTPS_ONLY",
+]
+DB_VARIABLES = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSLMODE"]
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "q8Vt3yJm0wR6cN1bZ4xL7pK2sH5dF9gA0eU3iO6uY8tR1wQ4zX7cV0bN3mL6kJ9h",
+    "DJANGO_ALLOWED_HOSTS": "api.example.com",
+}
+
+PRINT_SETTINGS = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "db = s.DATABASES['default']; "
+    "print(json.dumps({'engine': db['ENGINE'], 'host': db.get('HOST'), 'port': db.get('PORT'), "
+    "'sslmode': db.get('OPTIONS', {}).get('sslmode'), 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
+    "'csrf': s.CSRF_TRUSTED_ORIGINS, 'cors': s.CORS_ALLOWED_ORIGINS}))"
+)
+
+
+def run_with(env, args):
+    return run_app_process(args, {"DJANGO_SETTINGS_MODULE": "config.settings", **env}, drop=DJANGO_VARIABLES + DB_VARIABLES)
+
+
+def effective_settings(env):
+    result = run_with(env, ["-c", PRINT_SETTINGS])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class StartupRefusalTests(SimpleTestCase):
+    def test_refuses_to_start_without_a_secret_key_outside_debug(self):
+        result = run_with({"DJANGO_ALLOWED_HOSTS": "api.example.com"}, ["manage.py", "check"])
+
+        self.assertNotEqual(result.returncode, 0)
+        last_line = result.stderr.strip().splitlines()[-1]
+        self.assertIn("DJANGO_SECRET_KEY is not set", last_line)
+        self.assertIn("DJANGO_DEBUG=1", last_line)
+
+    def test_refuses_to_start_without_allowed_hosts_outside_debug(self):
+        result = run_with({"DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}, ["manage.py", "check"])
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_ALLOWED_HOSTS is not set", result.stderr)
+
+    def test_refuses_a_debug_value_it_does_not_understand(self):
+        result = run_with({**PRODUCTION, "DJANGO_DEBUG": "ture"}, ["manage.py", "check"])
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_DEBUG='ture' is not a boolean", result.stderr)
+
+    def test_debug_runs_without_any_configuration(self):
+        result = run_with({"DJANGO_DEBUG": "1"}, ["manage.py", "check"])
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_a_production_configuration_starts(self):
+        result = run_with(PRODUCTION, ["manage.py", "check"])
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_a_postgres_host_needs_a_database_name_and_user(self):
+        result = run_with({**PRODUCTION, "DB_HOST": "db.internal"}, ["manage.py", "check"])
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DB_NAME is not set", result.stderr)
+
+
+class EnvironmentContractTests(SimpleTestCase):
+    def test_debug_is_off_unless_asked_for(self):
+        self.assertFalse(effective_settings(PRODUCTION)["debug"])
+        self.assertTrue(effective_settings({"DJANGO_DEBUG": "true"})["debug"])
+
+    def test_lists_are_comma_separated(self):
+        values = effective_settings({
+            **PRODUCTION,
+            "DJANGO_ALLOWED_HOSTS": "api.example.com, alb-123.eu-west-1.elb.amazonaws.com",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://api.example.com",
+            "DJANGO_CORS_ALLOWED_ORIGINS": "https://app.example.com,https://admin.example.com,",
+        })
+
+        self.assertEqual(values["hosts"], ["api.example.com", "alb-123.eu-west-1.elb.amazonaws.com"])
+        self.assertEqual(values["csrf"], ["https://api.example.com"])
+        self.assertEqual(values["cors"], ["https://app.example.com", "https://admin.example.com"])
+
+    def test_without_a_db_host_the_database_is_sqlite(self):
+        self.assertEqual(effective_settings(PRODUCTION)["engine"], "django.db.backends.sqlite3")
+
+    def test_with_a_db_host_the_database_is_postgres_over_tls_by_default(self):
+        values = effective_settings({**PRODUCTION, "DB_HOST": "db.internal", "DB_NAME": "tasks", "DB_USER": "app"})
+
+        self.assertEqual(
+            (values["engine"], values["host"], values["port"], values["sslmode"]),
+            ("django.db.backends.postgresql", "db.internal", "5432", "require"),
+        )
+
+    def test_tls_mode_and_port_can_be_set(self):
+        values = effective_settings({
+            **PRODUCTION, "DB_HOST": "db.internal", "DB_PORT": "6432", "DB_NAME": "tasks", "DB_USER": "app",
+            "DB_SSLMODE": "verify-full",
+        })
+
+        self.assertEqual((values["port"], values["sslmode"]), ("6432", "verify-full"))
+
+
+class DeployCheckTests(SimpleTestCase):
+    """`manage.py check --deploy`: what an operator sees before going live."""
+
+    def deploy_warnings(self, env):
+        result = run_with(env, ["manage.py", "check", "--deploy"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
+
+    def test_behind_an_https_listener_nothing_is_left_to_fix(self):
+        self.assertEqual(self.deploy_warnings({**PRODUCTION, "DJANGO_HTTPS_ONLY": "1"}), set())
+
+    def test_over_plain_http_only_the_https_settings_are_reported(self):
+        # HSTS, the HTTPS redirect and secure cookies would lock plain-HTTP clients out.
+        self.assertEqual(self.deploy_warnings(PRODUCTION), {"W004", "W008", "W012", "W016"})

@@ -1,0 +1,113 @@
+import os
+import subprocess
+import sys
+import time
+import unittest
+from contextlib import redirect_stdout
+from io import StringIO
+
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.utils import load_backend
+from django.test import SimpleTestCase, TestCase
+
+from core.management.commands.migrate_with_lock import MIGRATION_LOCK_KEY
+from tests.helpers import APP_DIR
+
+
+class MigrateWithLockTests(TestCase):
+    def test_with_nothing_to_apply_it_says_so_and_succeeds(self):
+        out = StringIO()
+
+        with redirect_stdout(out):
+            call_command("migrate_with_lock", "--noinput")
+
+        self.assertIn("No migrations to apply.", out.getvalue())
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "advisory locks exist only on PostgreSQL")
+class ConcurrentMigrationTests(SimpleTestCase):
+    """Two containers starting at once, against a fresh database, as in a deployment."""
+
+    def setUp(self):
+        self.database = f"migrate_race_{id(self)}"
+        self.admin = self.connect(connection.settings_dict["NAME"])
+        with self.admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{self.database}"')
+            cursor.execute(f'CREATE DATABASE "{self.database}"')
+        self.lock = self.connect(self.database)
+        self.processes = []
+
+    def tearDown(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        self.lock.close()
+        with self.admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        self.admin.close()
+
+    def connect(self, name):
+        settings_dict = {**connection.settings_dict, "NAME": name}
+        return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, f"test-{name}")
+
+    def query(self, sql, params=()):
+        with self.lock.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def start_migration(self, *extra_args):
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "migrate_with_lock", "--noinput", *extra_args],
+            cwd=APP_DIR,
+            # Same server as this test run (DB_* variables), fresh database.
+            env={**os.environ, "DB_NAME": self.database},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def wait_for_lock_waiters(self, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            waiting = self.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[0][0]
+            if waiting == count:
+                return
+            time.sleep(0.05)
+        self.fail(f"expected {count} processes waiting for the migration lock, saw {waiting}")
+
+    def test_two_concurrent_runs_both_succeed_and_apply_each_migration_once(self):
+        # Hold the lock so both processes are started and queued before either can migrate: the
+        # race is then certain, not a matter of timing.
+        self.query("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+        first, second = self.start_migration(), self.start_migration()
+        self.wait_for_lock_waiters(2)
+        self.query("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+        outputs = [process.communicate(timeout=120)[0] for process in (first, second)]
+
+        for process, output in zip((first, second), outputs):
+            self.assertEqual(process.returncode, 0, output)
+        appliers = [output for output in outputs if "Applying tasks.0001_initial... OK" in output]
+        self.assertEqual(len(appliers), 1, outputs)
+        self.assertTrue(any("No migrations to apply." in output for output in outputs), outputs)
+
+        applied = self.query("SELECT app, name FROM django_migrations")
+        self.assertEqual(len(applied), len(set(applied)), "a migration was recorded twice")
+        on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+        self.assertEqual(set(applied), on_disk)
+
+    def test_gives_up_with_a_clear_message_when_the_lock_is_never_released(self):
+        self.query("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+
+        stuck = self.start_migration("--lock-timeout", "1")
+        output = stuck.communicate(timeout=60)[0]
+
+        self.assertNotEqual(stuck.returncode, 0)
+        self.assertIn("Gave up after 1s waiting for the migration lock", output)
+        self.assertEqual(self.query("SELECT to_regclass('django_migrations') IS NULL")[0][0], True)
+

@@ -1,0 +1,120 @@
+import json
+import socket
+from contextlib import contextmanager
+
+from django.db import connections
+from django.db.utils import load_backend
+from django.test import TestCase, override_settings
+
+from tests.helpers import APITestCase, make_user
+
+ALB_HOST = "10.0.1.23:8000"  # what the ALB health checker sends: the task's private IP
+LIVENESS = "/api/v1/health/"
+READINESS = "/api/v1/health/ready/"
+
+
+@contextmanager
+def database_unreachable():
+    """Swap the default connection for one to a database that is not there (for this thread)."""
+    original = connections["default"]
+    settings_dict = dict(original.settings_dict)
+    if original.vendor == "postgresql":
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings_dict.update(HOST="127.0.0.1", PORT=str(port))
+    else:
+        settings_dict.update(NAME="/nonexistent-directory/db.sqlite3")
+    broken = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = broken
+    try:
+        yield
+    finally:
+        connections["default"] = original
+        broken.close()
+
+
+@override_settings(DEBUG=False, ALLOWED_HOSTS=["api.example.com"])
+class HealthCheckTests(TestCase):
+    def test_liveness_answers_the_load_balancer_despite_its_host_header(self):
+        response = self.client.get(LIVENESS, HTTP_HOST=ALB_HOST)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "ok"})
+        self.assertEqual(response["Cache-Control"], "no-store")
+
+    def test_the_same_host_header_is_still_refused_everywhere_else(self):
+        self.assertEqual(self.client.get("/api/v1/tasks/", HTTP_HOST=ALB_HOST).status_code, 400)
+
+    def test_liveness_answers_the_container_health_check(self):
+        self.assertEqual(self.client.get(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
+        self.assertEqual(self.client.head(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
+        self.assertEqual(self.client.get(LIVENESS.rstrip("/"), HTTP_HOST=ALB_HOST).status_code, 200)
+
+    @override_settings(SECURE_SSL_REDIRECT=True)
+    def test_plain_http_health_checks_are_not_redirected_when_https_is_enforced(self):
+        self.assertEqual(self.client.get(LIVENESS, HTTP_HOST=ALB_HOST).status_code, 200)
+        self.assertEqual(self.client.get("/api/v1/tasks/", HTTP_HOST="api.example.com").status_code, 301)
+
+    def test_liveness_does_not_touch_the_database(self):
+        with database_unreachable():
+            response = self.client.get(LIVENESS, HTTP_HOST=ALB_HOST)
+
+        self.assertEqual(response.status_code, 200)
+
+    def test_readiness_is_200_when_the_database_answers(self):
+        response = self.client.get(READINESS, HTTP_HOST=ALB_HOST)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "ok", "database": "ok"})
+
+    def test_readiness_is_503_when_the_database_is_down(self):
+        with database_unreachable():
+            response = self.client.get(READINESS, HTTP_HOST=ALB_HOST)
+
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"status": "unavailable", "database": "unreachable"})
+
+    def test_readiness_recovers_when_the_database_is_back(self):
+        with database_unreachable():
+            self.client.get(READINESS, HTTP_HOST=ALB_HOST)
+
+        self.assertEqual(self.client.get(READINESS, HTTP_HOST=ALB_HOST).status_code, 200)
+
+    def test_other_methods_on_the_health_path_are_not_answered_by_the_health_check(self):
+        self.assertNotEqual(self.client.post(LIVENESS, HTTP_HOST="api.example.com").status_code, 200)
+
+
+class RequestBodyLimitTests(APITestCase):
+    def setUp(self):
+        super().setUp()
+        self.log_in(make_user())
+
+    def test_a_body_over_the_limit_is_a_413(self):
+        body = json.dumps({"title": "big", "description": "x" * 300_000})
+
+        response = self.client.post("/api/v1/tasks/", body, content_type="application/json")
+
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("too large", response.json()["detail"])
+
+    def test_the_limit_applies_before_authentication_too(self):
+        self.log_out()
+        body = json.dumps({"email": "a@example.com", "password": "x" * 300_000, "name": "A"})
+
+        response = self.client.post("/api/v1/auth/register", body, content_type="application/json")
+
+        self.assertEqual(response.status_code, 413)
+
+    def test_a_body_under_the_limit_reaches_validation(self):
+        body = json.dumps({"title": "big", "description": "x" * 200_000})
+
+        response = self.client.post("/api/v1/tasks/", body, content_type="application/json")
+
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("description", response.json())
+
+    def test_a_nonsense_content_length_is_a_400(self):
+        response = self.client.generic("POST", "/api/v1/tasks/", "{}", content_type="application/json", CONTENT_LENGTH="ten")
+
+        self.assertEqual(response.status_code, 400)

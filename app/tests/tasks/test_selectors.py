@@ -1,0 +1,31 @@
+from django.http import Http404
+from django.test import TestCase
+
+from tasks import selectors
+from tasks.models import Task
+from tests.helpers import make_user
+
+
+class ListTasksTests(TestCase):
+    def test_only_the_owners_tasks_of_the_requested_status(self):
+        alice, bob = make_user(email="alice@example.com"), make_user(email="bob@example.com")
+        mine = Task.objects.create(owner=alice, title="mine", status="done")
+        Task.objects.create(owner=alice, title="mine, open")
+        Task.objects.create(owner=bob, title="bob's", status="done")
+
+        self.assertEqual(list(selectors.list_tasks(owner=alice, status="done")), [mine])
+
+    def test_equal_sort_keys_fall_back_to_the_id(self):
+        user = make_user()
+        tasks = [Task.objects.create(owner=user, title="same") for _ in range(3)]
+
+        self.assertEqual(list(selectors.list_tasks(owner=user, ordering="title")), tasks)
+        self.assertEqual(list(selectors.list_tasks(owner=user, ordering="-title")), tasks[::-1])
+
+
+class GetTaskTests(TestCase):
+    def test_another_users_task_is_not_found(self):
+        task = Task.objects.create(owner=make_user(email="bob@example.com"), title="bob's")
+
+        with self.assertRaises(Http404):
+            selectors.get_task(owner=make_user(email="alice@example.com"), task_id=task.id)
