@@ -97,6 +97,7 @@ func program(ctx *pulumi.Context) error {
 		HealthCheckPath:              cfg.HealthCheckPath,
 		StopTimeout:                  cfg.StopTimeout,
 		WebConcurrency:               cfg.WebConcurrency,
+		HTTPSOnly:                    cfg.TLS(),
 		AllowedHosts:                 alb.Hostnames,
 		CSRFTrustedOrigins:           alb.Origins,
 		DatabaseHost:                 db.Address,

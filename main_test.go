@@ -302,3 +302,30 @@ func TestREADMEDocumentsEveryKeyAndOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomDomainServesHTTPSAndTellsDjango(t *testing.T) {
+	d := deploy(t, "prod", false, map[string]string{
+		"task-management-api:domainName":   "api.example.com",
+		"task-management-api:hostedZoneId": "Z0123456789ABCDEFGHIJ",
+	})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	if d.outputs["url"] != "https://api.example.com" {
+		t.Errorf("url %v", d.outputs["url"])
+	}
+	var containers []struct {
+		Environment []struct{ Name, Value string } `json:"environment"`
+	}
+	if err := json.Unmarshal([]byte(d.mocks.One(t, "aws:ecs/taskDefinition:TaskDefinition", "-task").String("containerDefinitions")), &containers); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, kv := range containers[0].Environment {
+		env[kv.Name] = kv.Value
+	}
+	if env["DJANGO_HTTPS_ONLY"] != "true" || !strings.HasPrefix(env["DJANGO_ALLOWED_HOSTS"], "api.example.com,") ||
+		env["DJANGO_CSRF_TRUSTED_ORIGINS"] != "https://api.example.com" {
+		t.Errorf("Django is not told about HTTPS and its domain: %v", env)
+	}
+}

@@ -43,6 +43,7 @@ type ServiceArgs struct {
 	HealthCheckPath      string
 	StopTimeout          int
 	WebConcurrency       int
+	HTTPSOnly            bool // clients use HTTPS: Django redirects, secures cookies, sends HSTS
 	AllowedHosts         pulumi.StringArrayInput
 	CSRFTrustedOrigins   pulumi.StringArrayInput
 	DatabaseHost         pulumi.StringInput
@@ -150,6 +151,7 @@ type containerSpec struct {
 	allowedHosts, trustedOrigins        []string
 	healthPath                          string
 	stopTimeout, webConcurrency, health int
+	httpsOnly                           bool
 }
 
 func (s containerSpec) JSON() (string, error) {
@@ -161,6 +163,7 @@ func (s containerSpec) JSON() (string, error) {
 		"DB_NAME":                     DatabaseName,
 		"WEB_CONCURRENCY":             strconv.Itoa(s.webConcurrency),
 		"GUNICORN_GRACEFUL_TIMEOUT":   strconv.Itoa(GracefulTimeout(s.stopTimeout)),
+		"DJANGO_HTTPS_ONLY":           strconv.FormatBool(s.httpsOnly),
 	}
 	environment := make([]keyValue, 0, len(env))
 	for k, v := range env {
@@ -250,6 +253,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			allowedHosts: v[6].([]string), trustedOrigins: v[7].([]string),
 			healthPath: args.HealthCheckPath, stopTimeout: args.StopTimeout,
 			webConcurrency: args.WebConcurrency, health: min(args.HealthCheckGracePeriod, 300),
+			httpsOnly: args.HTTPSOnly,
 		}.JSON()
 	}).(pulumi.StringOutput)
 
