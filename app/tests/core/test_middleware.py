@@ -1,4 +1,5 @@
 import json
+import re
 import socket
 from contextlib import contextmanager
 
@@ -6,7 +7,7 @@ from django.db import connections
 from django.db.utils import load_backend
 from django.test import TestCase, override_settings
 
-from tests.helpers import APITestCase, make_user
+from tests.helpers import APP_DIR, APITestCase, make_user
 
 ALB_HOST = "10.0.1.23:8000"  # what the ALB health checker sends: the task's private IP
 LIVENESS = "/api/v1/health/"
@@ -45,6 +46,21 @@ class HealthCheckTests(TestCase):
 
     def test_the_same_host_header_is_still_refused_everywhere_else(self):
         self.assertEqual(self.client.get("/api/v1/tasks/", HTTP_HOST=ALB_HOST).status_code, 400)
+
+    def test_every_stack_health_checks_a_path_this_app_answers(self):
+        # The ALB and ECS probe the Pulumi.yaml default, or a stack file's healthCheckPath override.
+        repo = APP_DIR.parent
+        default = re.search(
+            r"task-management-api:healthCheckPath:\n(?:\s+\w+: .*\n)*?\s+default: (\S+)",
+            (repo / "Pulumi.yaml").read_text(),
+        )
+        self.assertIsNotNone(default, "Pulumi.yaml declares no healthCheckPath default")
+        paths = {default.group(1)}
+        for stack_file in repo.glob("Pulumi.*.yaml"):
+            paths.update(re.findall(r"task-management-api:healthCheckPath: (\S+)", stack_file.read_text()))
+        self.assertIn(LIVENESS, paths)
+        for path in paths:
+            self.assertEqual(self.client.get(path, HTTP_HOST=ALB_HOST).status_code, 200, path)
 
     def test_liveness_answers_the_container_health_check(self):
         self.assertEqual(self.client.get(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
