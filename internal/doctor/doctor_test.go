@@ -73,7 +73,7 @@ func TestHealthyDeployment(t *testing.T) {
 		"HEALTHY: 5/5 checks passed",
 		"image registry, cluster and stack agree on us-east-1",
 		"ACTIVE, 2/2 tasks running, rollout COMPLETED",
-		"2 healthy (2 desired) in task-api-dev-tg",
+		"2 healthy (2 desired) in taskapi-dev-lb-tg-a71d9e3",
 		"GET "+fxURL+fxHealth+" → 200",
 		// the shell's region is reported and ignored
 		"shell default region (AWS_REGION): ap-northeast-1: differs, ignored",
@@ -125,7 +125,7 @@ func TestHealthyJSON(t *testing.T) {
 // region403Scenario is the seed guide's CannotPullContainerError 403: the image was pushed to
 // the CLI's default region (ap-northeast-1) while the service runs in us-east-1.
 func region403Scenario() (*scenario, obj) {
-	const tokyoRepo = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/task-api-dev"
+	const tokyoRepo = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/taskapi-dev-app"
 	sc := healthyScenario()
 	sc.service = constService(svc(0, 1, "IN_PROGRESS",
 		event(1, "(service "+fxService+") is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."),
@@ -209,7 +209,7 @@ func TestEssentialContainerExitedShowsTaskLogs(t *testing.T) {
 	sc.streams["app/app/"+id] = []logEvent{
 		{2, "Operations to perform:"},
 		{2, "Traceback (most recent call last):"},
-		{1.5, `django.db.utils.OperationalError: connection to server at "task-api-dev-db.abc.us-east-1.rds.amazonaws.com" (10.0.3.7), port 5432 failed: timeout expired`},
+		{1.5, `django.db.utils.OperationalError: connection to server at "taskapi-dev-db-pg-0b6f4c2.abc.us-east-1.rds.amazonaws.com" (10.0.3.7), port 5432 failed: timeout expired`},
 	}
 	res := runDoctor(t, sc, runOpts{})
 	wantExit(t, res, ExitUnhealthy)
@@ -366,7 +366,7 @@ func TestEndpointDisallowedHost(t *testing.T) {
 	wantExit(t, res, ExitUnhealthy)
 	ep := jsonReport(t, res.stdout).check(t, "endpoint")
 	wantStatus(t, ep, Fail, "http-400")
-	wantContains(t, "endpoint", ep.Cause+ep.Fix, "ALLOWED_HOSTS", "task-api-dev-alb-123.us-east-1.elb.amazonaws.com")
+	wantContains(t, "endpoint", ep.Cause+ep.Fix, "ALLOWED_HOSTS", "taskapi-dev-lb-alb-5e1c0a9-123.us-east-1.elb.amazonaws.com")
 }
 
 func TestEndpointSlowerThanBound(t *testing.T) {
@@ -447,7 +447,7 @@ func TestAWSEndpointUnreachable(t *testing.T) {
 
 func TestClusterNotFound(t *testing.T) {
 	out := defaultOutputs(fxURL)
-	out["clusterName"] = "task-api-dev-cluster-old"
+	out["clusterName"] = "taskapi-dev-app-cluster-3f2b7d1-old"
 	res := runDoctor(t, healthyScenario(), runOpts{outputs: out, args: []string{"--json"}})
 	wantExit(t, res, ExitUnhealthy)
 	r := jsonReport(t, res.stdout)
@@ -482,7 +482,7 @@ func TestAccessDenied(t *testing.T) {
 
 func TestTargetGroupNotFound(t *testing.T) {
 	out := defaultOutputs(fxURL)
-	out["targetGroupArn"] = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/task-api-dev-tg/ffffffffffffffff"
+	out["targetGroupArn"] = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/taskapi-dev-lb-tg-a71d9e3/ffffffffffffffff"
 	res := runDoctor(t, healthyScenario(), runOpts{outputs: out, args: []string{"--json"}})
 	wantExit(t, res, ExitUnhealthy)
 	tg := jsonReport(t, res.stdout).check(t, "targets")
@@ -513,7 +513,7 @@ func TestTaskDefinitionDrift(t *testing.T) {
 	wantExit(t, res, ExitUnhealthy)
 	svcCheck := jsonReport(t, res.stdout).check(t, "service")
 	wantStatus(t, svcCheck, Fail, "task-definition-drift")
-	wantContains(t, "service summary", svcCheck.Summary, "service runs task-api-dev:6, stack exported task-api-dev:7")
+	wantContains(t, "service summary", svcCheck.Summary, "service runs taskapi-dev-app:6, stack exported taskapi-dev-app:7")
 }
 
 // A task of the current deployment died but the service recovered: worth a warning, not a failure.
@@ -649,10 +649,10 @@ func TestMalformedOutputs(t *testing.T) {
 		{name: "unpushed image", edit: func(o obj) { o["imageRef"] = "<none>@<none>" }, want: []string{`"imageRef" must be <repository>@sha256:`}},
 		{name: "tag not digest", edit: func(o obj) { o["imageRef"] = fxRepo + ":latest" }, want: []string{`"imageRef" must be`}},
 		{name: "bad region", edit: func(o obj) { o["region"] = "US East" }, want: []string{`"region" is not an AWS region name`}},
-		{name: "bad url", edit: func(o obj) { o["url"] = "task-api-dev-alb-123.us-east-1.elb.amazonaws.com" }, want: []string{`"url" must be an absolute http(s) URL`}},
+		{name: "bad url", edit: func(o obj) { o["url"] = "taskapi-dev-lb-alb-5e1c0a9-123.us-east-1.elb.amazonaws.com" }, want: []string{`"url" must be an absolute http(s) URL`}},
 		{name: "bad path", edit: func(o obj) { o["healthCheckPath"] = "api/v1/health/" }, want: []string{`"healthCheckPath" must start with "/"`}},
 		{name: "bad repo", edit: func(o obj) { o["repositoryUrl"] = "docker.io/library/python" }, want: []string{`"repositoryUrl" is not an ECR repository URL`}},
-		{name: "bad task def", edit: func(o obj) { o["taskDefinitionArn"] = "task-api-dev:7" }, want: []string{`"taskDefinitionArn" is not an ECS task definition ARN`}},
+		{name: "bad task def", edit: func(o obj) { o["taskDefinitionArn"] = "taskapi-dev-app:7" }, want: []string{`"taskDefinitionArn" is not an ECS task definition ARN`}},
 		{name: "bad tg", edit: func(o obj) { o["targetGroupArn"] = fxTaskDef }, want: []string{`"targetGroupArn" is not an ELBv2 target group ARN`}},
 		{name: "empty", edit: func(o obj) { o["clusterName"] = "" }, want: []string{`"clusterName" is empty`}},
 	}

@@ -30,16 +30,16 @@ import (
 const (
 	fxAccount  = "123456789012"
 	fxRegion   = "us-east-1"
-	fxCluster  = "task-api-dev-cluster"
-	fxService  = "task-api-dev-service"
-	fxTaskDef  = "arn:aws:ecs:us-east-1:123456789012:task-definition/task-api-dev:7"
-	fxOldTD    = "arn:aws:ecs:us-east-1:123456789012:task-definition/task-api-dev:6"
-	fxTG       = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/task-api-dev-tg/0123456789abcdef"
-	fxALB      = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/task-api-dev-alb/fedcba9876543210"
+	fxCluster  = "taskapi-dev-app-cluster-3f2b7d1"
+	fxService  = "taskapi-dev-app-service-8c4e2a0"
+	fxTaskDef  = "arn:aws:ecs:us-east-1:123456789012:task-definition/taskapi-dev-app:7"
+	fxOldTD    = "arn:aws:ecs:us-east-1:123456789012:task-definition/taskapi-dev-app:6"
+	fxTG       = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/taskapi-dev-lb-tg-a71d9e3/0123456789abcdef"
+	fxALB      = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/taskapi-dev-lb-alb-5e1c0a9/fedcba9876543210"
 	fxLogGroup = "/ecs/task-management-api-dev"
-	fxRepo     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/task-api-dev"
+	fxRepo     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/taskapi-dev-app"
 	fxDigest   = "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
-	fxURL      = "http://task-api-dev-alb-123.us-east-1.elb.amazonaws.com"
+	fxURL      = "http://taskapi-dev-lb-alb-5e1c0a9-123.us-east-1.elb.amazonaws.com"
 	fxHealth   = "/api/v1/health/"
 	fxDeploy   = "ecs-svc/1111111111111111111"
 	fxOldDep   = "ecs-svc/0000000000000000000"
@@ -216,7 +216,7 @@ func (f *fakeAWS) ecs(w http.ResponseWriter, op string, in obj) {
 		writeJSON(w, obj{"services": []any{sc.service(n)}, "failures": []any{}})
 	case "DescribeTaskDefinition":
 		td := str(in["taskDefinition"])
-		if !strings.HasPrefix(td, "arn:aws:ecs:us-east-1:123456789012:task-definition/task-api-dev:") {
+		if !strings.HasPrefix(td, "arn:aws:ecs:us-east-1:123456789012:task-definition/taskapi-dev-app:") {
 			jsonError(w, &apiError{400, "ClientException", "Unable to describe task definition."})
 			return
 		}
@@ -229,7 +229,7 @@ func (f *fakeAWS) ecs(w http.ResponseWriter, op string, in obj) {
 			lr = fxRegion
 		}
 		writeJSON(w, obj{"taskDefinition": obj{
-			"taskDefinitionArn": td, "family": "task-api-dev", "revision": 7, "cpu": "256", "memory": "512",
+			"taskDefinitionArn": td, "family": "taskapi-dev-app", "revision": 7, "cpu": "256", "memory": "512",
 			"networkMode": "awsvpc", "requiresCompatibilities": []string{"FARGATE"}, "status": "ACTIVE",
 			"containerDefinitions": []any{obj{
 				"name": "app", "image": img, "essential": true,
@@ -348,10 +348,10 @@ func (f *fakeAWS) elb(w http.ResponseWriter, action string, form formValues) {
 			return
 		}
 		fields := obj{
-			"TargetGroupArn": fxTG, "TargetGroupName": "task-api-dev-tg", "Protocol": "HTTP", "Port": "8000",
+			"TargetGroupArn": fxTG, "TargetGroupName": "taskapi-dev-lb-tg-a71d9e3", "Protocol": "HTTP", "Port": "8000",
 			"VpcId": "vpc-0abc", "HealthCheckProtocol": "HTTP", "HealthCheckPort": "traffic-port",
-			"HealthCheckEnabled": "true", "HealthCheckIntervalSeconds": "30", "HealthCheckTimeoutSeconds": "5",
-			"HealthyThresholdCount": "5", "UnhealthyThresholdCount": "2", "HealthCheckPath": fxHealth,
+			"HealthCheckEnabled": "true", "HealthCheckIntervalSeconds": "10", "HealthCheckTimeoutSeconds": "5",
+			"HealthyThresholdCount": "2", "UnhealthyThresholdCount": "3", "HealthCheckPath": fxHealth,
 			"TargetType": "ip", "IpAddressType": "ipv4",
 		}
 		for k, v := range sc.tg {
@@ -520,9 +520,9 @@ func defaultOutputs(url string) obj {
 		"clusterName": fxCluster, "serviceName": fxService, "taskDefinitionArn": fxTaskDef,
 		"targetGroupArn": fxTG, "logGroupName": fxLogGroup,
 		// outputs the doctor ignores
-		"albDnsName": "task-api-dev-alb-123.us-east-1.elb.amazonaws.com", "albZoneId": "Z35SXDOTRQ7X7K",
-		"vpcId": "vpc-0abc", "databaseEndpoint": "task-api-dev-db.abc.us-east-1.rds.amazonaws.com:5432",
-		"databaseSecretArn": "[secret]", "targetGroupArnSuffix": "targetgroup/task-api-dev-tg/0123456789abcdef",
+		"albDnsName": "taskapi-dev-lb-alb-5e1c0a9-123.us-east-1.elb.amazonaws.com", "albZoneId": "Z35SXDOTRQ7X7K",
+		"vpcId": "vpc-0abc", "databaseEndpoint": "taskapi-dev-db-pg-0b6f4c2.abc.us-east-1.rds.amazonaws.com:5432",
+		"databaseSecretArn": "[secret]", "targetGroupArnSuffix": "targetgroup/taskapi-dev-lb-tg-a71d9e3/0123456789abcdef",
 	}
 }
 
