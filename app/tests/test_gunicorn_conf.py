@@ -1,10 +1,11 @@
 import json
 import os
 import runpy
-import signal
-import socket
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase
 from gunicorn.config import KNOWN_SETTINGS, Config
 
+from tests import live
 from tests.helpers import APP_DIR
+from tests.live import Gunicorn, server_env
 
 CONF = str(APP_DIR / "gunicorn.conf.py")
 
@@ -77,58 +80,131 @@ class GunicornConfTests(SimpleTestCase):
 class LiveGunicornTests(SimpleTestCase):
     """The real server with this configuration, as the container runs it (apart from the port)."""
 
-    def setUp(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WEB_", "GUNICORN_"))}
-        env.update(
-            DJANGO_SECRET_KEY="live-gunicorn-test-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            DJANGO_ALLOWED_HOSTS="api.example.com",
-            WEB_CONCURRENCY="2",
-            GUNICORN_THREADS="2",
-            GUNICORN_GRACEFUL_TIMEOUT="5",
-        )
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
-             "config.wsgi:application"],
-            cwd=APP_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+    def start(self, app="config.wsgi:application", **env):
+        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", **env), app=app)
+        self.addCleanup(server.close)
+        return server
 
-    def tearDown(self):
-        if self.server.poll() is None:
-            self.server.kill()
-            self.server.communicate()
-
-    def health_check(self):
-        command = ECS_HEALTH_CHECK.replace(":8000/", f":{self.port}/")
+    def health_check(self, port):
+        command = ECS_HEALTH_CHECK.replace(":8000/", f":{port}/")
         return subprocess.run([sys.executable, "-c", command], capture_output=True, timeout=10).returncode
 
-    def wait_until_healthy(self, timeout=30):
+    def wait_until_healthy(self, server, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                self.fail("gunicorn exited:\n" + self.server.communicate()[0])
-            if self.health_check() == 0:
+            if server.process.poll() is not None:
+                self.fail("gunicorn exited:\n" + server.output())
+            if self.health_check(server.port) == 0:
                 return
             time.sleep(0.2)
         self.fail("gunicorn never became healthy")
 
     def test_serves_health_checks_and_the_api_then_stops_cleanly_on_sigterm(self):
-        self.wait_until_healthy()
+        server = self.start(WEB_CONCURRENCY=2, GUNICORN_THREADS=2, GUNICORN_GRACEFUL_TIMEOUT=5)
+        self.wait_until_healthy(server)
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/health/", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/v1/health/", timeout=5) as response:
             self.assertEqual(json.load(response), {"status": "ok"})
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/tasks/", headers={"Host": "api.example.com"})
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/v1/tasks/", headers={"Host": "api.example.com"})
         with self.assertRaises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=5)
         self.assertEqual(caught.exception.code, 401)  # the app answered, and wants a token
 
         started = time.monotonic()
-        self.server.send_signal(signal.SIGTERM)
-        output = self.server.communicate(timeout=20)[0]
+        server.terminate()
+        server.process.wait(timeout=20)
+        output = server.output()
 
-        self.assertEqual(self.server.returncode, 0, output)
+        self.assertEqual(server.process.returncode, 0, output)
         self.assertLess(time.monotonic() - started, 10)
         self.assertEqual(output.count("Booting worker with pid"), 2, output)
         self.assertIn('"GET /api/v1/health/ HTTP/1.1" 200', output)  # access log on stdout
+
+    def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_long_before_the_stop_timeout(self):
+        """ECS stops a task with SIGTERM, then SIGKILL after stopTimeout (30 s).
+
+        The production sizes (2 workers x 4 threads, graceful timeout 25 s); only the WSGI app is
+        wrapped (tests/hold_wsgi.py) so that requests are verifiably inside the app at the signal.
+        """
+        hold_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, hold_dir, True)
+        server = self.start("tests.hold_wsgi:application", TEST_HOLD_DIR=hold_dir)
+        self.wait_until_healthy(server)
+        slots, hold = 2 * 4, 2.0
+
+        results = [None] * slots
+
+        def call(i):
+            results[i] = live.request(server.port, "GET", "/api/v1/health/", headers={"X-Test-Hold": str(hold)},
+                                      timeout=30)
+
+        clients = [threading.Thread(target=call, args=(i,)) for i in range(slots)]
+        for client in clients:
+            client.start()
+        # Signal once every request is inside the app, or (when one worker accepted more than its
+        # 4 threads) inside the app or queued in that worker: half at least, and no new one for 0.3 s.
+        deadline, seen, last_change = time.monotonic() + hold, 0, time.monotonic()
+        while True:
+            count = len(os.listdir(hold_dir))
+            if count != seen:
+                seen, last_change = count, time.monotonic()
+            if count == slots or (count >= slots // 2 and time.monotonic() - last_change > 0.3):
+                break
+            self.assertLess(time.monotonic(), deadline, f"only {count} requests reached the app")
+            time.sleep(0.01)
+
+        signalled = time.monotonic()
+        server.terminate()
+        # A fresh connection every 50 ms after the signal, each in its own thread (one may wait
+        # for a free worker thread), until the server is gone.
+        probes, probe_threads = [], []
+
+        def probe():
+            probes.append(live.request(server.port, "GET", "/api/v1/health/", timeout=10))
+
+        while server.process.poll() is None and time.monotonic() - signalled < 35:
+            probe_threads.append(threading.Thread(target=probe))
+            probe_threads[-1].start()
+            time.sleep(0.05)
+        server.process.wait(timeout=35)
+        exited = time.monotonic() - signalled
+        for thread in clients + probe_threads:
+            thread.join(timeout=35)
+        probes.sort(key=lambda o: o.started)
+        output = server.output()
+
+        self.assertEqual(server.process.returncode, 0, output)
+        # Queued requests start when a thread frees up: at most two holds, then exit, not 25 s later.
+        self.assertLess(exited, 2 * hold + 3, "exit should follow the last in-flight request")
+        for outcome in results:
+            self.assertEqual((outcome.kind, outcome.status), ("http", 200), outcome)
+            self.assertEqual(outcome.json(), {"status": "ok"})
+        in_flight = [o for o in results if o.finished > signalled]
+        self.assertEqual(len(in_flight), slots, "every request was still in flight at SIGTERM")
+        self.assertNotIn("WORKER TIMEOUT", output)
+        self.assertNotIn("signal 9", output)  # no worker was SIGKILLed
+
+        kinds = [o.kind if o.kind != "http" else f"http {o.status}" for o in probes]
+        self.assertTrue(probes, "no probe ran before the server exited")
+        self.assertLessEqual(set(kinds), {"refused", "reset", "http 200"}, kinds)  # never a hang or a 5xx
+        self.assertIn("refused", kinds, "the listening socket stayed open until exit")
+        first_refused = kinds.index("refused")
+        self.assertEqual(set(kinds[first_refused:]), {"refused"}, kinds)  # once closed, it stays closed
+        self.assertLess(probes[first_refused].started - signalled, 2.0, "the port took too long to close")
+        live.report(
+            "sigterm",
+            f"{len(in_flight)} requests in flight at SIGTERM ({seen} inside the app, {slots - seen} queued in a worker), all 200; probes after it: "
+            f"{_runs(kinds)}; first refused {probes[first_refused].started - signalled:.2f}s after the signal; "
+            f"exit code 0 after {exited:.2f}s (stop timeout 30 s)",
+        )
+
+
+def _runs(items):
+    """["a", "a", "b"] -> "2x a, 1x b" (in order)."""
+    out = []
+    for item in items:
+        if out and out[-1][1] == item:
+            out[-1][0] += 1
+        else:
+            out.append([1, item])
+    return ", ".join(f"{n}x {item}" for n, item in out)

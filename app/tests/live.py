@@ -1,0 +1,231 @@
+"""Real processes for the live tests: gunicorn as the container runs it, a throwaway PostgreSQL
+cluster (scripts/pg.sh) that a test may stop and start again, and a small HTTP client that reports
+every outcome (status, refused, reset, timeout) instead of raising.
+
+Nothing here is imported by the product; bench/ scripts use it too.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+APP_DIR = Path(__file__).resolve().parent.parent
+PG_SH = APP_DIR / "scripts" / "pg.sh"
+
+# A secret for the servers the tests start (never used anywhere else).
+LIVE_SECRET_KEY = "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
+# Variables that would change the server's behaviour if inherited from the test run's environment.
+SERVER_VARIABLE_PREFIXES = ("DJANGO_", "WEB_", "GUNICORN_", "DB_")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(**overrides):
+    """The test process's environment without the server's settings, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_VARIABLE_PREFIXES)}
+    env.update(DJANGO_SECRET_KEY=LIVE_SECRET_KEY, DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
+    env.update({k: str(v) for k, v in overrides.items()})
+    return env
+
+
+def report(name, line):
+    """One summary line per live test on stderr, only when LIVE_TEST_REPORT=1 (for BENCHMARKS.md)."""
+    if os.environ.get("LIVE_TEST_REPORT"):
+        print(f"\n[{name}] {line}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP
+
+
+class Outcome:
+    """What one request ended in: an HTTP status, or "refused", "reset", "timeout", "error:<type>"."""
+
+    __slots__ = ("kind", "status", "body", "started", "finished")
+
+    def __init__(self, kind, status=None, body=None, started=0.0, finished=0.0):
+        self.kind, self.status, self.body, self.started, self.finished = kind, status, body, started, finished
+
+    @property
+    def seconds(self):
+        return self.finished - self.started
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<{self.kind}{'' if self.status is None else ' ' + str(self.status)} in {self.seconds:.3f}s>"
+
+
+def request(port, method, path, body=None, token=None, headers=None, timeout=10.0):
+    """One request on a fresh connection; never raises for network trouble, returns an Outcome."""
+    all_headers = {"Connection": "close", **(headers or {})}
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        all_headers["Content-Type"] = "application/json"
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=payload, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        return Outcome("http", response.status, data, started, time.monotonic())
+    except ConnectionRefusedError:
+        return Outcome("refused", started=started, finished=time.monotonic())
+    except (ConnectionResetError, BrokenPipeError):  # includes http.client.RemoteDisconnected
+        return Outcome("reset", started=started, finished=time.monotonic())
+    except socket.timeout:
+        return Outcome("timeout", started=started, finished=time.monotonic())
+    except (OSError, http.client.HTTPException) as exc:
+        return Outcome(f"error:{type(exc).__name__}", started=started, finished=time.monotonic())
+    finally:
+        connection.close()
+
+
+def register_and_log_in(port, email, password="LiveTestPass123"):
+    """A new user through the API; returns its access token."""
+    created = request(port, "POST", "/api/v1/auth/register", {"email": email, "password": password, "name": "Live"})
+    if created.status != 201:
+        raise AssertionError(f"register {email}: {created!r} {created.body!r}")
+    login = request(port, "POST", "/api/v1/auth/login", {"email": email, "password": password})
+    if login.status != 200:
+        raise AssertionError(f"login {email}: {login!r} {login.body!r}")
+    return login.json()["access"]
+
+
+def list_all_task_ids(port, token):
+    """Every task id the user sees in GET /api/v1/tasks/, following the pages."""
+    ids, page = [], 1
+    while True:
+        outcome = request(port, "GET", f"/api/v1/tasks/?page_size=100&page={page}", token=token)
+        if outcome.status != 200:
+            raise AssertionError(f"list page {page}: {outcome!r} {outcome.body!r}")
+        data = outcome.json()
+        ids.extend(task["id"] for task in data["results"])
+        if not data.get("next"):
+            return ids
+        page += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# gunicorn
+
+
+class Gunicorn:
+    """gunicorn with app/gunicorn.conf.py (the container's command), bound to a free loopback port.
+
+    Its output goes to a file, not a pipe: a busy server's access log would fill a pipe nobody
+    reads and block the server. It stays in the caller's process group, so a Ctrl-C or a
+    `timeout` that ends the caller's group ends it too.
+    """
+
+    def __init__(self, env, app="config.wsgi:application", config="gunicorn.conf.py"):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", config, "--bind", f"127.0.0.1:{self.port}", app],
+            cwd=APP_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def output(self):
+        return Path(self.log.name).read_text(errors="replace")
+
+    def wait_until_healthy(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError("gunicorn exited:\n" + self.output())
+            if request(self.port, "GET", "/api/v1/health/", timeout=2).status == 200:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"gunicorn not healthy after {timeout}s:\n" + self.output())
+
+    def terminate(self):
+        self.process.send_signal(signal.SIGTERM)
+
+    def close(self):
+        """Stop the server and remove its log. After a SIGKILL of the master its workers notice
+        within a second that their parent is gone and exit."""
+        if self.process.poll() is None:
+            self.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL
+
+
+class PostgresCluster:
+    """A throwaway cluster made by scripts/pg.sh, whose server can be stopped and started again
+    with its data (pg.sh itself only creates fresh clusters and removes them).
+
+    The directory is per checkout, so a run killed before its cleanup is replaced by the next one.
+    """
+
+    def __init__(self, name):
+        self.dir = Path(tempfile.gettempdir()) / f"task-api-{name}-{zlib.crc32(str(APP_DIR).encode())}"
+        self.env = {}
+
+    def create(self):
+        result = subprocess.run(["bash", str(PG_SH), "start", str(self.dir)], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise AssertionError(f"pg.sh start failed:\n{result.stderr}")
+        for line in result.stdout.splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            self.env[name] = value.strip("'")
+        return self.env
+
+    def remove(self):
+        subprocess.run(["bash", str(PG_SH), "stop", str(self.dir)], capture_output=True, timeout=120)
+
+    def _pg(self, program, *args, timeout=60):
+        # The programs pg.sh started the server with (first word of postmaster.opts), as its owner.
+        postgres = (self.dir / "data" / "postmaster.opts").read_text().split()[0].strip('"')
+        command = [str(Path(postgres).parent / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, cwd="/", capture_output=True, text=True, timeout=timeout)
+
+    def sql(self, statement):
+        result = self._pg("psql", "-h", self.env["DB_HOST"], "-p", self.env["DB_PORT"], "-U", self.env["DB_USER"],
+                          "-d", self.env["DB_NAME"], "-v", "ON_ERROR_STOP=1", "-Atc", statement)
+        if result.returncode != 0:
+            raise AssertionError(f"psql {statement!r}: {result.stderr}")
+        return result.stdout.strip()
+
+    def stop_server(self, mode="immediate"):
+        """Stop the server; "immediate" is a crash as far as clients and recovery are concerned."""
+        result = self._pg("pg_ctl", "-D", str(self.dir / "data"), "-m", mode, "-w", "-t", "30", "stop")
+        if result.returncode != 0:
+            raise AssertionError(f"pg_ctl stop: {result.stderr}")
+
+    def start_server(self):
+        """Start the stopped server again with pg.sh's options (`pg_ctl restart` reads them back
+        from postmaster.opts when the server is not running)."""
+        result = self._pg("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"),
+                          "-w", "-t", "60", "restart")
+        if result.returncode != 0:
+            raise AssertionError(f"pg_ctl restart: {result.stdout}{result.stderr}")
+
+    def is_running(self):
+        return self._pg("pg_ctl", "-D", str(self.dir / "data"), "status").returncode == 0

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The live failure tests with one summary line each, and the concurrent-load test scaled up.
+# The same tests run in `make test` (app/scripts/test.sh) with the small default load.
+#
+#   bash bench/failure-tests.sh                        # LIVE_LOAD_ROUNDS=400: 8 clients x 400 rounds, ~7000 requests
+#   LIVE_LOAD_ROUNDS=40 bash bench/failure-tests.sh    # what make test runs
+#
+#   tests.test_gunicorn_conf.LiveGunicornTests   SIGTERM with requests in flight (SQLite and PostgreSQL passes)
+#   tests.test_live_postgres                     concurrent load; database restart under load (PostgreSQL pass)
+#
+# Bounded: each test has its own time limits, and the whole run stops after 15 minutes. test.sh and
+# the tests remove their PostgreSQL clusters and servers; a run killed with SIGKILL leaves them to
+# the next run, which replaces them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export LIVE_TEST_REPORT=1 LIVE_LOAD_ROUNDS="${LIVE_LOAD_ROUNDS:-400}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "bash bench/failure-tests.sh  (LIVE_LOAD_ROUNDS=$LIVE_LOAD_ROUNDS; $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores)"
+started=$(date +%s)
+status=0
+timeout 900 bash app/scripts/test.sh tests.test_gunicorn_conf.LiveGunicornTests tests.test_live_postgres 2>&1 \
+  | tee "$log" || status=$?
+echo
+echo "Summary ($(( $(date +%s) - started )) s, exit status $status):"
+# test.sh prints "=== SQLite ===" / "=== PostgreSQL ===" before each pass, the tests their [name] lines.
+grep -E '^(=== |\[[a-z-]+\] |(sqlite|postgresql): )' "$log" || true
+exit "$status"
