@@ -23,9 +23,12 @@ graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25, minimum=1)
 # otherwise a request can arrive on a connection gunicorn is closing, and the client gets a 502.
 keepalive = 75
 
-# Recycle workers now and then (bounded memory growth), not all at the same moment.
-max_requests = 1000
-max_requests_jitter = 100
+# Worker recycling is off by default: a gthread worker restarted by max_requests drops the keep-alive
+# connections it has queued (gunicorn issue #3038), which the ALB turns into 502s; bench/throughput.sh
+# measured 49 dropped connections in 10 s runs with max_requests=1000. Set GUNICORN_MAX_REQUESTS to
+# bound memory growth anyway; the jitter keeps workers from restarting at the same moment.
+max_requests = env.integer("GUNICORN_MAX_REQUESTS", 0, minimum=0)
+max_requests_jitter = max_requests // 10
 
 # Import the application once in the master: a broken configuration stops the container at
 # start-up with one clear error, and workers fork ready to serve.

@@ -5,7 +5,7 @@ app/gunicorn.conf.py, on one PostgreSQL, driven by the same bounded wrk load, al
 
   A "seed":  gunicorn config.wsgi:application   (gunicorn's defaults: 1 sync worker; no access log)
   B "ours":  gunicorn --config gunicorn.conf.py config.wsgi:application, WEB_CONCURRENCY=2
-             (2 gthread workers x 4 threads, access log, max_requests 1000)
+             (2 gthread workers x 4 threads, access log, no max_requests by default)
 
 Both bind a free port on 127.0.0.1 instead of 0.0.0.0:8000, and A is given an empty config file:
 without one, gunicorn would read app/gunicorn.conf.py from its working directory, which the seed's
@@ -328,7 +328,7 @@ def print_report(args, facts, runs, recycled):
     print(f"neither). The largest share of other processes during a run was {max(r['cpu_others'] for r in runs):.0f}%.")
     print("Connections per worker: wrk's connections each live worker held three quarters into the run, largest")
     print("first; \"+N\": connections waiting in the listen queue for a worker to accept them.")
-    print(f"Server B's workers restarted {recycled} time(s) on max_requests (gunicorn.conf.py: 1000 ± 100 requests) "
+    print(f"Server B's workers restarted {recycled} time(s) on max_requests (off unless GUNICORN_MAX_REQUESTS is set) "
           "during the measured runs.")
     print("New rows ≥ 201s means no acknowledged write is missing; the excess is requests still in flight when")
     print("wrk stopped (it does not count those).")

@@ -23,7 +23,9 @@ class CountingTestRunner(DiscoverRunner):
     def suite_result(self, suite, result, **kwargs):
         failures = super().suite_result(suite, result, **kwargs)
         skipped = len(result.skipped) + len(result.expectedFailures)
-        failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+        # A test whose subtests fail is reported once per subtest; count each failing test once.
+        failed = len({getattr(test, "test_case", test).id() for test, _ in result.failures + result.errors})
+        failed += len(result.unexpectedSuccesses)
         passed = result.testsRun - failed - skipped
         # One line a CI log reader can parse: "<database>: N passed, N failed, N skipped".
         print(f"{connection.vendor}: {passed} passed, {failed} failed, {skipped} skipped", flush=True)

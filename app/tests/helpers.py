@@ -1,10 +1,14 @@
 """Shared test helpers: users, tokens, and a client with the throttle counters reset."""
 import os
+import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.cache import cache
+from django.db import connections
+from django.db.utils import load_backend
 from rest_framework import test
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -39,3 +43,24 @@ def run_app_process(args, env_overrides=None, drop=(), timeout=60):
     return subprocess.run(
         [sys.executable, *args], cwd=APP_DIR, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+@contextmanager
+def database_unreachable():
+    """Swap the default connection for one to a database that is not there (for this thread)."""
+    original = connections["default"]
+    settings_dict = dict(original.settings_dict)
+    if original.vendor == "postgresql":
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings_dict.update(HOST="127.0.0.1", PORT=str(port))
+    else:
+        settings_dict.update(NAME="/nonexistent-directory/db.sqlite3")
+    broken = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = broken
+    try:
+        yield
+    finally:
+        connections["default"] = original
+        broken.close()

@@ -56,8 +56,7 @@ class GunicornConfTests(SimpleTestCase):
         self.assertEqual(conf["timeout"], 30)
         self.assertEqual(conf["graceful_timeout"], 25)
         self.assertGreater(conf["keepalive"], 60)  # the ALB idle timeout
-        self.assertGreater(conf["max_requests"], 0)
-        self.assertGreater(conf["max_requests_jitter"], 0)
+        self.assertEqual(conf["max_requests"], 0)  # recycling drops keep-alive connections: opt-in only
         self.assertEqual((conf["accesslog"], conf["errorlog"]), ("-", "-"))
 
     def test_sizes_come_from_the_environment(self):
@@ -65,6 +64,11 @@ class GunicornConfTests(SimpleTestCase):
 
         self.assertEqual((conf["workers"], conf["threads"], conf["worker_class"]), (5, 1, "sync"))
         self.assertEqual(conf["graceful_timeout"], 10)
+
+    def test_worker_recycling_is_opt_in_and_jittered(self):
+        conf = load_conf(GUNICORN_MAX_REQUESTS="5000")
+
+        self.assertEqual((conf["max_requests"], conf["max_requests_jitter"]), (5000, 500))
 
     def test_the_cpu_count_is_never_consulted(self):
         with mock.patch("os.cpu_count", return_value=64), mock.patch("multiprocessing.cpu_count", return_value=64):

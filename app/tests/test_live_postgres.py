@@ -192,6 +192,8 @@ class LivePostgresTests(SimpleTestCase):
         listed = set(list_all_task_ids(server.port, token))
         self.assertLessEqual(set(acknowledged), listed)
         during = [o for _, o in writes if o.finished > down and o.started < ready]
+        # A write that meets the outage is refused with a retryable 503, never a 500.
+        self.assertLessEqual(describe(during).keys(), {"201", "503"}, describe(during))
         live.report(
             "db-restart",
             f"{len(before)} tasks created (201) before the database was killed, {len(acknowledged)} in all: "

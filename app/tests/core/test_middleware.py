@@ -1,38 +1,13 @@
 import json
 import re
-import socket
-from contextlib import contextmanager
 
-from django.db import connections
-from django.db.utils import load_backend
 from django.test import TestCase, override_settings
 
-from tests.helpers import APP_DIR, APITestCase, make_user
+from tests.helpers import APP_DIR, APITestCase, database_unreachable, make_user
 
 ALB_HOST = "10.0.1.23:8000"  # what the ALB health checker sends: the task's private IP
 LIVENESS = "/api/v1/health/"
 READINESS = "/api/v1/health/ready/"
-
-
-@contextmanager
-def database_unreachable():
-    """Swap the default connection for one to a database that is not there (for this thread)."""
-    original = connections["default"]
-    settings_dict = dict(original.settings_dict)
-    if original.vendor == "postgresql":
-        with socket.socket() as probe:  # a port nothing listens on
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        settings_dict.update(HOST="127.0.0.1", PORT=str(port))
-    else:
-        settings_dict.update(NAME="/nonexistent-directory/db.sqlite3")
-    broken = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
-    connections["default"] = broken
-    try:
-        yield
-    finally:
-        connections["default"] = original
-        broken.close()
 
 
 @override_settings(DEBUG=False, ALLOWED_HOSTS=["api.example.com"])
