@@ -97,7 +97,7 @@ func program(ctx *pulumi.Context) error {
 		HealthCheckPath:              cfg.HealthCheckPath,
 		StopTimeout:                  cfg.StopTimeout,
 		WebConcurrency:               cfg.WebConcurrency,
-		HTTPSOnly:                    cfg.TLS(),
+		HTTPSOnly:                    alb.HTTPS,
 		AllowedHosts:                 alb.Hostnames,
 		CSRFTrustedOrigins:           alb.Origins,
 		DatabaseHost:                 db.Address,

@@ -68,10 +68,6 @@ type Config struct {
 // HasDjangoSecretKey reports whether the stack supplies its own Django secret key.
 func (c *Config) HasDjangoSecretKey() bool { return c.hasDjangoKey }
 
-// TLS reports whether clients reach the API over HTTPS: validation lets a domain exist only with a
-// certificate or a hosted zone to create one in.
-func (c *Config) TLS() bool { return c.DomainName != "" }
-
 // Name is the prefix of this stack's resources, e.g. "taskapi-dev".
 func (c *Config) Name() string { return "taskapi-" + c.Stack }
 

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -58,7 +59,7 @@ func TestDatabaseIsPrivateEncryptedAndManaged(t *testing.T) {
 			if !slices.Equal(subnets.Strings("subnetIds"), []string{"subnet-isolated-a", "subnet-isolated-b"}) {
 				t.Errorf("database subnets %v, want the isolated ones", subnets.Strings("subnetIds"))
 			}
-			if secretARN == "" || secretARN[:len("arn:aws:secretsmanager:")] != "arn:aws:secretsmanager:" {
+			if !strings.HasPrefix(secretARN, "arn:aws:secretsmanager:") {
 				t.Errorf("secret ARN %q", secretARN)
 			}
 		})

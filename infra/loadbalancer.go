@@ -53,6 +53,8 @@ type LoadBalancer struct {
 	// CSRF_TRUSTED_ORIGINS.
 	Hostnames pulumi.StringArrayOutput
 	Origins   pulumi.StringArrayOutput
+	// HTTPS is true when clients connect over TLS (HTTP only redirects).
+	HTTPS bool
 	// Listener forwards to the target group; ECS refuses a target group that no listener uses yet.
 	Listener *lb.Listener
 }
@@ -104,8 +106,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		TargetGroupArn: tg.Arn,
 	}}
 
-	tls := args.DomainName != "" && (args.HostedZoneID != "" || args.CertificateARN != "")
-	if !tls {
+	l.HTTPS = args.DomainName != "" && (args.HostedZoneID != "" || args.CertificateARN != "")
+	if !l.HTTPS {
 		l.Listener, err = lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 			LoadBalancerArn: alb.Arn,
 			Port:            pulumi.Int(80),

@@ -14,6 +14,7 @@ type lbResult struct {
 	mocks          *pulumitest.Mocks
 	url            string
 	hosts, origins []string
+	https          bool
 }
 
 func runLoadBalancer(t *testing.T, args LoadBalancerArgs) lbResult {
@@ -33,6 +34,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) lbResult {
 		await(l.URL, &res.url)
 		await(l.Hostnames, &res.hosts)
 		await(l.Origins, &res.origins)
+		res.https = l.HTTPS
 		return nil
 	})
 	return res
@@ -95,6 +97,9 @@ func TestHTTPOnlyForwardsOnPort80(t *testing.T) {
 	if len(res.mocks.Resources("aws:acm/certificate:Certificate")) != 0 {
 		t.Error("certificate created without a domain")
 	}
+	if res.https {
+		t.Error("reports HTTPS without a certificate")
+	}
 }
 
 func TestTLSWithHostedZoneCreatesValidatedCertificateAndAlias(t *testing.T) {
@@ -124,7 +129,7 @@ func TestTLSWithHostedZoneCreatesValidatedCertificateAndAlias(t *testing.T) {
 	if alias.String("name") != "api.example.com" || alias.String("type") != "A" || !strings.Contains(alias.String("aliases.0.name"), "elb.amazonaws.com") {
 		t.Errorf("alias %v", alias.Inputs)
 	}
-	if res.url != "https://api.example.com" || res.hosts[0] != "api.example.com" || !slices.Equal(res.origins, []string{"https://api.example.com"}) {
+	if !res.https || res.url != "https://api.example.com" || res.hosts[0] != "api.example.com" || !slices.Equal(res.origins, []string{"https://api.example.com"}) {
 		t.Errorf("url %s hosts %v origins %v", res.url, res.hosts, res.origins)
 	}
 }
@@ -134,6 +139,9 @@ func TestTLSWithExistingCertificateCreatesNoCertificate(t *testing.T) {
 	res := runLoadBalancer(t, LoadBalancerArgs{DomainName: "api.example.com", CertificateARN: arn})
 	if n := len(res.mocks.Resources("aws:acm/certificate:Certificate")) + len(res.mocks.Resources("aws:route53/record:Record")); n != 0 {
 		t.Errorf("%d certificate/DNS resources created for an existing certificate", n)
+	}
+	if !res.https {
+		t.Error("does not report HTTPS with an existing certificate")
 	}
 	if got := res.mocks.One(t, "aws:lb/listener:Listener", "lb-https").String("certificateArn"); got != arn {
 		t.Errorf("listener uses %q", got)

@@ -159,7 +159,7 @@ func exitHint(exit *int32, creason string) Hint {
 			h.Fix = "Make the entrypoint script executable (chmod +x) and give it a shebang line."
 		case 139:
 			h.Cause += ": segmentation fault"
-			h.Fix = "A native extension crashed: check that the image was built for linux/amd64 (the task's platform) and rebuild."
+			h.Fix = "A native extension crashed: check that the image was built for the task's CPU architecture (the stack's architecture setting) and rebuild."
 		case 143:
 			h.Cause += ": stopped with SIGTERM"
 		case 255:

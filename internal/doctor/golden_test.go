@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,23 @@ func TestGolden(t *testing.T) {
 				t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
 			}
 		})
+	}
+}
+
+// TestREADMEShowsTheGoldenOutput keeps the README's Troubleshooting examples equal to what the doctor
+// prints for the same fixtures.
+func TestREADMEShowsTheGoldenOutput(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"healthy", "failing-allowed-hosts"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", name+".golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), "```text\n"+string(golden)+"```") {
+			t.Errorf("README.md does not show testdata/%s.golden verbatim; paste it again", name)
+		}
 	}
 }

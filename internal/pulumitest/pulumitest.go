@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,16 +273,6 @@ func StackConfig(dir, stack string) (map[string]string, error) {
 		out[key] = scalar(v)
 	}
 	return out, nil
-}
-
-// Keys returns the sorted keys of a config map, for stable failure messages.
-func Keys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func scalar(v any) string {
