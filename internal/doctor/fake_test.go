@@ -108,7 +108,11 @@ type fakeAWS struct {
 var scopeRe = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		// The client gave up mid-request (a --wait deadline cancelled it): nothing to answer or judge.
+		return
+	}
 	f.mu.Lock()
 	if m := scopeRe.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		f.scopes[m[2]] = m[1]
