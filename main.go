@@ -102,6 +102,7 @@ func program(ctx *pulumi.Context) error {
 		CSRFTrustedOrigins:           alb.Origins,
 		DatabaseHost:                 db.Address,
 		DjangoSecretKeyARN:           secrets.DjangoSecretKeyARN,
+		DjangoSecretKeyValueFrom:     secrets.DjangoSecretKeyValueFrom,
 		DatabaseSecretARN:            db.SecretARN,
 		EnableExecuteCommand:         cfg.EnableExecuteCommand,
 		DesiredCount:                 cfg.DesiredCount,

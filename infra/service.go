@@ -39,17 +39,19 @@ type ServiceArgs struct {
 	AssignPublicIP bool
 
 	// The container.
-	ImageRef             pulumi.StringInput // repository@sha256:digest
-	HealthCheckPath      string
-	StopTimeout          int
-	WebConcurrency       int
-	HTTPSOnly            bool // clients use HTTPS: Django redirects, secures cookies, sends HSTS
-	AllowedHosts         pulumi.StringArrayInput
-	CSRFTrustedOrigins   pulumi.StringArrayInput
-	DatabaseHost         pulumi.StringInput
-	DjangoSecretKeyARN   pulumi.StringInput
-	DatabaseSecretARN    pulumi.StringInput // RDS-managed JSON secret with username and password
-	EnableExecuteCommand bool
+	ImageRef           pulumi.StringInput // repository@sha256:digest
+	HealthCheckPath    string
+	StopTimeout        int
+	WebConcurrency     int
+	HTTPSOnly          bool // clients use HTTPS: Django redirects, secures cookies, sends HSTS
+	AllowedHosts       pulumi.StringArrayInput
+	CSRFTrustedOrigins pulumi.StringArrayInput
+	DatabaseHost       pulumi.StringInput
+	DjangoSecretKeyARN pulumi.StringInput // for the execution role's policy
+	// DjangoSecretKeyValueFrom names the exact version of the key the containers get (see Secrets).
+	DjangoSecretKeyValueFrom pulumi.StringInput
+	DatabaseSecretARN        pulumi.StringInput // RDS-managed JSON secret with username and password
+	EnableExecuteCommand     bool
 
 	// The service and its scaling.
 	DesiredCount                 int
@@ -147,7 +149,7 @@ func HealthCheckCommand(path string) []string {
 // containerSpec is what the container definition needs once every output is known.
 type containerSpec struct {
 	image, region, logGroup, dbHost     string
-	djangoKeyARN, dbSecretARN           string
+	djangoKeyRef, dbSecretARN           string
 	allowedHosts, trustedOrigins        []string
 	healthPath                          string
 	stopTimeout, webConcurrency, health int
@@ -181,7 +183,7 @@ func (s containerSpec) JSON() (string, error) {
 		Secrets: []secretRef{
 			{Name: "DB_PASSWORD", ValueFrom: s.dbSecretARN + ":password::"},
 			{Name: "DB_USER", ValueFrom: s.dbSecretARN + ":username::"},
-			{Name: "DJANGO_SECRET_KEY", ValueFrom: s.djangoKeyARN},
+			{Name: "DJANGO_SECRET_KEY", ValueFrom: s.djangoKeyRef},
 		},
 		LogConfiguration: logConfiguration{
 			LogDriver: "awslogs",
@@ -245,11 +247,11 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	containers := pulumi.All(args.ImageRef, pulumi.String(args.Region), logs.Name, args.DatabaseHost, args.DjangoSecretKeyARN,
+	containers := pulumi.All(args.ImageRef, pulumi.String(args.Region), logs.Name, args.DatabaseHost, args.DjangoSecretKeyValueFrom,
 		args.DatabaseSecretARN, args.AllowedHosts, args.CSRFTrustedOrigins).ApplyT(func(v []any) (string, error) {
 		return containerSpec{
 			image: v[0].(string), region: v[1].(string), logGroup: v[2].(string), dbHost: v[3].(string),
-			djangoKeyARN: v[4].(string), dbSecretARN: v[5].(string),
+			djangoKeyRef: v[4].(string), dbSecretARN: v[5].(string),
 			allowedHosts: v[6].([]string), trustedOrigins: v[7].([]string),
 			healthPath: args.HealthCheckPath, stopTimeout: args.StopTimeout,
 			webConcurrency: args.WebConcurrency, health: min(args.HealthCheckGracePeriod, 300),

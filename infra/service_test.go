@@ -15,6 +15,7 @@ import (
 const (
 	testImage     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo@" + pulumitest.Digest
 	testKeyARN    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:django-key-AbCdEf"
+	testKeyRef    = testKeyARN + ":::11111111-2222-3333-4444-555555555555"
 	testDBARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1234-XyZ"
 	testDBHost    = "db.abc.us-east-1.rds.amazonaws.com"
 	testALBDomain = "alb-123.us-east-1.elb.amazonaws.com"
@@ -31,8 +32,9 @@ func serviceArgs() ServiceArgs {
 		AllowedHosts:       pulumi.ToStringArray([]string{testALBDomain}),
 		CSRFTrustedOrigins: pulumi.ToStringArray([]string{"http://" + testALBDomain}),
 		DatabaseHost:       pulumi.String(testDBHost),
-		DjangoSecretKeyARN: pulumi.String(testKeyARN),
-		DatabaseSecretARN:  pulumi.String(testDBARN),
+		DjangoSecretKeyARN:       pulumi.String(testKeyARN),
+		DjangoSecretKeyValueFrom: pulumi.String(testKeyRef),
+		DatabaseSecretARN:        pulumi.String(testDBARN),
 		DesiredCount:       1, MinCount: 1, MaxCount: 4, HealthCheckGracePeriod: 60,
 		AutoscalingCPUTarget: 60, AutoscalingRequestsPerTarget: 500,
 		TargetGroupARN:       pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/73e2"),
@@ -128,7 +130,8 @@ func TestContainerEnvironmentHasNoSecrets(t *testing.T) {
 	for _, s := range c.Secrets {
 		secrets[s.Name] = s.ValueFrom
 	}
-	wantSecrets := map[string]string{"DJANGO_SECRET_KEY": testKeyARN, "DB_USER": testDBARN + ":username::", "DB_PASSWORD": testDBARN + ":password::"}
+	// The Django key by version: a new key must change the task definition (and roll the service).
+	wantSecrets := map[string]string{"DJANGO_SECRET_KEY": testKeyRef, "DB_USER": testDBARN + ":username::", "DB_PASSWORD": testDBARN + ":password::"}
 	if len(secrets) != len(wantSecrets) {
 		t.Errorf("secrets %v", secrets)
 	}

@@ -3,6 +3,8 @@
 package pulumitest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,13 +74,13 @@ func (m *Mocks) Resources(typ string) []Resource {
 	return out
 }
 
-// Calls returns the recorded invokes of the given token.
+// Calls returns the recorded invokes of the given token, or all of them for "".
 func (m *Mocks) Calls(token string) []Call {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Call
 	for _, c := range m.calls {
-		if c.Token == token {
+		if token == "" || c.Token == token {
 			out = append(out, c)
 		}
 	}
@@ -97,8 +99,6 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"password":      "ecr-token-password",
 			"proxyEndpoint": fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", Account, m.Region),
 		}), nil
-	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
-		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": strings.Repeat("generated-", 6) + "key!"}), nil
 	}
 	return resource.PropertyMap{}, nil
 }
@@ -120,7 +120,11 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		return "", state, nil
 	}
 	in := func(key string) string {
-		if v, ok := args.Inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+		v, ok := args.Inputs[resource.PropertyKey(key)]
+		if ok && v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if ok && v.IsString() {
 			return v.StringValue()
 		}
 		return ""
@@ -193,7 +197,9 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:secretsmanager/secret:Secret":
 		id = arn
 	case "aws:secretsmanager/secretVersion:SecretVersion":
-		set(map[string]any{"arn": in("secretId")})
+		// Secrets Manager gives every new value a new version id.
+		sum := sha256.Sum256([]byte(in("secretString")))
+		set(map[string]any{"arn": in("secretId"), "versionId": hex.EncodeToString(sum[:16])})
 	case "aws:acm/certificate:Certificate":
 		set(map[string]any{"domainValidationOptions": []any{map[string]any{
 			"domainName":          in("domainName"),

@@ -1,4 +1,4 @@
-package main
+package monitoring
 
 import (
 	"encoding/json"
@@ -97,7 +97,7 @@ func run(t *testing.T, m *mocks, config map[string]string, dryRun bool) error {
 	for k, v := range config {
 		cfg[project+":"+k] = v
 	}
-	return pulumi.RunErr(program, pulumi.WithMocks(project, "prod", m), func(info *pulumi.RunInfo) {
+	return pulumi.RunErr(Program, pulumi.WithMocks(project, "prod", m), func(info *pulumi.RunInfo) {
 		info.Config = cfg
 		info.DryRun = dryRun
 	})
@@ -451,7 +451,7 @@ func TestSecretOutputsAreAccepted(t *testing.T) {
 }
 
 func TestMissingServiceStackConfigFails(t *testing.T) {
-	err := pulumi.RunErr(program, pulumi.WithMocks(project, "staging", &mocks{outputs: serviceOutputs()}))
+	err := pulumi.RunErr(Program, pulumi.WithMocks(project, "staging", &mocks{outputs: serviceOutputs()}))
 	if err == nil {
 		t.Fatal("program succeeded without serviceStack")
 	}
@@ -470,7 +470,7 @@ func TestInvalidThresholdFails(t *testing.T) {
 
 // Pulumi.yaml declares the same defaults the program falls back to (mocks do not apply Pulumi.yaml).
 func TestPulumiYamlDefaultsMatchTheProgram(t *testing.T) {
-	raw, err := os.ReadFile("Pulumi.yaml")
+	raw, err := os.ReadFile("../Pulumi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package monitoring
 
 import (
 	"encoding/json"
@@ -132,7 +132,7 @@ func dashboardBody(svc *service, cfg settings, alarmArns []string) (string, erro
 				{Namespace: nsALB, MetricName: "HTTPCode_Target_5XX_Count", Dimensions: lb, Options: metricOptions{ID: "target5xx", Visible: &hidden}},
 				{Namespace: nsALB, MetricName: "HTTPCode_ELB_5XX_Count", Dimensions: lb, Options: metricOptions{ID: "elb5xx", Visible: &hidden}},
 				{Options: metricOptions{ID: "rate", Expression: http5xxRateExpression, Label: "5xx rate (%)"}},
-			}, horizontalAnnotation{Label: "alarm", Value: cfg.HTTP5xxRatePercent})},
+			}, horizontalAnnotation{Label: "alarm", Value: float64(cfg.HTTP5xxRatePercent)})},
 			{Type: "metric", X: 0, Y: 11, Width: 12, Height: 6, Properties: graph("Load balancer targets", "Maximum", []metricRow{
 				{Namespace: nsALB, MetricName: "HealthyHostCount", Dimensions: targets},
 				{Namespace: nsALB, MetricName: "UnHealthyHostCount", Dimensions: targets},
@@ -141,12 +141,12 @@ func dashboardBody(svc *service, cfg settings, alarmArns []string) (string, erro
 				{Namespace: nsECS, MetricName: "CPUUtilization", Dimensions: ecsService},
 				{Namespace: nsECS, MetricName: "MemoryUtilization", Dimensions: ecsService},
 			},
-				horizontalAnnotation{Label: "CPU alarm", Value: cfg.CPUUtilizationPercent},
-				horizontalAnnotation{Label: "memory alarm", Value: cfg.MemoryUtilizationPercent},
+				horizontalAnnotation{Label: "CPU alarm", Value: float64(cfg.CPUUtilizationPercent)},
+				horizontalAnnotation{Label: "memory alarm", Value: float64(cfg.MemoryUtilizationPercent)},
 			)},
 			{Type: "metric", X: 0, Y: 17, Width: 12, Height: 6, Properties: graph("RDS free storage (bytes)", "Minimum", []metricRow{
 				{Namespace: nsRDS, MetricName: "FreeStorageSpace", Dimensions: db},
-			}, horizontalAnnotation{Label: "alarm", Value: cfg.FreeStorageGiB * (1 << 30)})},
+			}, horizontalAnnotation{Label: "alarm", Value: float64(cfg.FreeStorageGiB) * (1 << 30)})},
 			{Type: "log", X: 12, Y: 17, Width: 12, Height: 6, Properties: logProperties{
 				Title:  "Recent errors in the application log",
 				Region: svc.Region,
