@@ -86,6 +86,7 @@ func program(ctx *pulumi.Context) error {
 		Region:                       cfg.Region,
 		LogGroupName:                 cfg.LogGroupName(),
 		LogRetentionDays:             cfg.LogRetentionDays,
+		ContainerInsights:            cfg.ContainerInsights,
 		Architecture:                 cfg.Architecture,
 		CPU:                          cfg.CPU,
 		Memory:                       cfg.Memory,

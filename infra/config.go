@@ -51,6 +51,7 @@ type Config struct {
 	HostedZoneID                 string
 	CertificateARN               string
 	EnableExecuteCommand         bool
+	ContainerInsights            bool
 	DeletionProtection           bool
 	ForceDeleteRepository        bool
 	DBInstanceClass              string
@@ -137,6 +138,7 @@ var Defaults = map[string]any{
 	"hostedZoneId":                 "",
 	"certificateArn":               "",
 	"enableExecuteCommand":         false,
+	"containerInsights":            false,
 	"deletionProtection":           false,
 	"forceDeleteRepository":        false,
 	"dbInstanceClass":              "db.t4g.micro",
@@ -213,6 +215,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		HostedZoneID:                 r.str("hostedZoneId"),
 		CertificateARN:               r.str("certificateArn"),
 		EnableExecuteCommand:         r.bool("enableExecuteCommand"),
+		ContainerInsights:            r.bool("containerInsights"),
 		DeletionProtection:           r.bool("deletionProtection"),
 		ForceDeleteRepository:        r.bool("forceDeleteRepository"),
 		DBInstanceClass:              r.str("dbInstanceClass"),
@@ -337,10 +340,44 @@ func (c *Config) Validate() error {
 	}
 	inRange("dbAllocatedStorage", c.DBAllocatedStorage, 20, 65536)
 	inRange("dbBackupRetentionDays", c.DBBackupRetentionDays, 1, 35)
-	if major, err := strconv.Atoi(strings.SplitN(c.DBEngineVersion, ".", 2)[0]); err != nil || major < 13 || major > 17 {
-		bad("dbEngineVersion", fmt.Sprintf("%q", c.DBEngineVersion), "use a PostgreSQL version from 13 to 17, e.g. 16 or 16.4")
+	if _, ok := postgresStandardSupportEnds[c.DBMajorVersion()]; !ok {
+		bad("dbEngineVersion", fmt.Sprintf("%q", c.DBEngineVersion), "use a PostgreSQL major version RDS still supports: "+supportedPostgres())
 	}
 	return errors.Join(errs...)
+}
+
+// postgresStandardSupportEnds lists the PostgreSQL majors under RDS standard support and when it ends, from
+// the RDS release calendar (https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html).
+// 13 left standard support on 2026-02-28; after its date a major costs RDS Extended Support fees, which
+// this program opts out of (Database: engineLifecycleSupport). Drop a major here when its date passes.
+var postgresStandardSupportEnds = map[int]string{
+	14: "2027-02-28",
+	15: "2028-02-29",
+	16: "2029-02-28",
+	17: "2030-02-28",
+	18: "2031-02-28",
+}
+
+func supportedPostgres() string {
+	majors := make([]int, 0, len(postgresStandardSupportEnds))
+	for m := range postgresStandardSupportEnds {
+		majors = append(majors, m)
+	}
+	slices.Sort(majors)
+	parts := make([]string, len(majors))
+	for i, m := range majors {
+		parts[i] = fmt.Sprintf("%d (until %s)", m, postgresStandardSupportEnds[m])
+	}
+	return strings.Join(parts, ", ") + ", e.g. 16 or 16.4"
+}
+
+// DBMajorVersion is the PostgreSQL major of dbEngineVersion (16 for "16" or "16.4"), 0 when malformed.
+func (c *Config) DBMajorVersion() int {
+	major, err := strconv.Atoi(strings.SplitN(c.DBEngineVersion, ".", 2)[0])
+	if err != nil {
+		return 0
+	}
+	return major
 }
 
 func (c *Config) validateTLS(bad func(string, any, string), errs *[]error) {
@@ -364,6 +401,19 @@ func (c *Config) validateTLS(bad func(string, any, string), errs *[]error) {
 	}
 	if c.DomainName == "" && (c.HostedZoneID != "" || c.CertificateARN != "") {
 		*errs = append(*errs, fmt.Errorf("%s:domainName: is empty, but hostedZoneId/certificateArn are set; set domainName to the host name they are for", Namespace))
+	}
+	// Logins and tokens must not cross the internet in plain text where it matters most. A domain without
+	// a zone or a certificate is reported above.
+	if c.DeletionProtection && c.DomainName == "" {
+		*errs = append(*errs, fmt.Errorf("%s:deletionProtection is true (the production posture), but the stack has no HTTPS: logins and tokens "+
+			"would travel in plain text. Give it a domain, one of two ways:\n"+
+			"  1. a Route 53 hosted zone of the domain (the program requests the certificate and creates the DNS record):\n"+
+			"       pulumi config set domainName api.example.com --stack %[2]s\n"+
+			"       pulumi config set hostedZoneId <zone id> --stack %[2]s\n"+
+			"  2. an existing ACM certificate for the domain in %[3]s (DNS is then yours to point at the albDnsName output):\n"+
+			"       pulumi config set domainName api.example.com --stack %[2]s\n"+
+			"       pulumi config set certificateArn arn:aws:acm:%[3]s:<account>:certificate/<id> --stack %[2]s",
+			Namespace, c.Stack, c.Region))
 	}
 }
 

@@ -69,7 +69,13 @@ func TestValidateRejectsEachBadValue(t *testing.T) {
 		{"db class", func(c *Config) { c.DBInstanceClass = "t4g.micro" }, []string{"dbInstanceClass", `"t4g.micro"`, "db.t4g.micro"}},
 		{"db storage", func(c *Config) { c.DBAllocatedStorage = 10 }, []string{"dbAllocatedStorage: 10", "20 to 65536"}},
 		{"db backups off", func(c *Config) { c.DBBackupRetentionDays = 0 }, []string{"dbBackupRetentionDays: 0", "1 to 35"}},
-		{"db version", func(c *Config) { c.DBEngineVersion = "12.9" }, []string{"dbEngineVersion", `"12.9"`, "13 to 17"}},
+		{"db version", func(c *Config) { c.DBEngineVersion = "12.9" }, []string{"dbEngineVersion", `"12.9"`, "14 (until 2027-02-28)", "18 (until"}},
+		// PostgreSQL 13 left RDS standard support on 2026-02-28; new instances would pay for Extended Support.
+		{"db version past standard support", func(c *Config) { c.DBEngineVersion = "13" }, []string{"dbEngineVersion", `"13"`, "still supports"}},
+		{"production without https", func(c *Config) { c.DeletionProtection = true }, []string{
+			"deletionProtection is true", "no HTTPS", "pulumi config set hostedZoneId <zone id> --stack dev",
+			"pulumi config set certificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> --stack dev",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,6 +96,9 @@ func TestValidateRejectsEachBadValue(t *testing.T) {
 
 func TestValidateAcceptsTLSSetups(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
+		"protected with a hosted zone": func(c *Config) {
+			c.DeletionProtection, c.DomainName, c.HostedZoneID = true, "api.example.com", "Z0123456789ABCDEFGHIJ"
+		},
 		"hosted zone": func(c *Config) { c.DomainName, c.HostedZoneID = "api.example.com", "Z0123456789ABCDEFGHIJ" },
 		"certificate": func(c *Config) {
 			c.DomainName, c.CertificateARN = "api.example.com", "arn:aws:acm:us-east-1:123456789012:certificate/0b1c-22d3"
@@ -151,12 +160,25 @@ func loadConfig(t *testing.T, config map[string]string, secretKeys ...string) (*
 	return cfg, err
 }
 
+// withDomain fills in what Pulumi.prod.yaml asks its owner for: a domain and its hosted zone.
+func withDomain(config map[string]string) {
+	config[Namespace+":domainName"] = "api.example.com"
+	config[Namespace+":hostedZoneId"] = "Z0123456789ABCDEFGHIJ"
+}
+
 func TestShippedStacksLoadAndValidate(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
 			config, err := pulumitest.StackConfig("..", stack)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if stack == "prod" {
+				// Shipped without a domain: it must say how to get HTTPS, then pass once given one.
+				if _, err := loadConfig(t, config); err == nil || !strings.Contains(err.Error(), "no HTTPS") {
+					t.Fatalf("Pulumi.prod.yaml without a domain: got %v, want the HTTPS error", err)
+				}
+				withDomain(config)
 			}
 			cfg, err := loadConfig(t, config)
 			if err != nil {
@@ -185,6 +207,7 @@ func TestShippedStacksDifferWhereProductionMust(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withDomain(prod)
 	prodCfg, err := loadConfig(t, prod)
 	if err != nil {
 		t.Fatal(err)
@@ -192,11 +215,11 @@ func TestShippedStacksDifferWhereProductionMust(t *testing.T) {
 	if devCfg.Region != "us-east-1" || prodCfg.Region != "ap-northeast-1" {
 		t.Errorf("regions: dev %s, prod %s", devCfg.Region, prodCfg.Region)
 	}
-	if devCfg.CPU != 256 || !devCfg.UseSpot || devCfg.NATGateways != NATNone || !devCfg.ForceDeleteRepository || devCfg.DeletionProtection {
+	if devCfg.CPU != 256 || !devCfg.UseSpot || devCfg.NATGateways != NATNone || !devCfg.ForceDeleteRepository || devCfg.DeletionProtection || devCfg.ContainerInsights {
 		t.Errorf("dev is not the cheap, disposable stack: %+v", devCfg)
 	}
 	if prodCfg.DesiredCount < 2 || prodCfg.MinCount < 2 || prodCfg.NATGateways == NATNone || !prodCfg.DeletionProtection ||
-		prodCfg.ForceDeleteRepository || !prodCfg.DBMultiAZ || !prodCfg.DBFinalSnapshot || prodCfg.UseSpot {
+		prodCfg.ForceDeleteRepository || !prodCfg.DBMultiAZ || !prodCfg.DBFinalSnapshot || prodCfg.UseSpot || !prodCfg.ContainerInsights {
 		t.Errorf("prod is not redundant and protected: %+v", prodCfg)
 	}
 }

@@ -8,6 +8,15 @@ import (
 // DatabaseType is the type token of the Database component.
 const DatabaseType = "taskapi:infra:Database"
 
+// EngineLifecycleSupport opts new instances out of RDS Extended Support (and its charges).
+const EngineLifecycleSupport = "open-source-rds-extended-support-disabled"
+
+// MaxStorageGiB is RDS's limit for gp3 PostgreSQL storage, the ceiling of storage autoscaling.
+const MaxStorageGiB = 65536
+
+// MaxAllocatedStorage lets storage autoscaling grow to twice the allocation, within RDS's limit.
+func MaxAllocatedStorage(allocated int) int { return min(2*allocated, MaxStorageGiB) }
+
 // DatabaseArgs configures the RDS PostgreSQL instance.
 type DatabaseArgs struct {
 	SubnetIDs           pulumi.StringArrayInput // isolated subnets: no route to or from the internet
@@ -53,7 +62,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		EngineVersion:            pulumi.String(args.EngineVersion),
 		InstanceClass:            pulumi.String(args.InstanceClass),
 		AllocatedStorage:         pulumi.Int(args.AllocatedStorage),
-		MaxAllocatedStorage:      pulumi.Int(2 * args.AllocatedStorage),
+		MaxAllocatedStorage:      pulumi.Int(MaxAllocatedStorage(args.AllocatedStorage)),
 		StorageType:              pulumi.String("gp3"),
 		StorageEncrypted:         pulumi.Bool(true),
 		DbName:                   pulumi.String(DatabaseName),
@@ -68,12 +77,21 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		DeletionProtection:       pulumi.Bool(args.DeletionProtection),
 		CopyTagsToSnapshot:       pulumi.Bool(true),
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
-		SkipFinalSnapshot:        pulumi.Bool(!args.FinalSnapshot),
+		// A new dbEngineVersion major is refused by RDS without it. Applied during `up`, not in the next
+		// maintenance window: the database restarts (minutes of 503s from the API, shorter with Multi-AZ).
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
+		ApplyImmediately:         pulumi.Bool(true),
+		// Left to its default, RDS enrolls the instance in paid Extended Support when its major leaves
+		// standard support; disabled, RDS upgrades the major instead. AWS accepts it only when an instance
+		// is created or restored, hence ignoreChanges below.
+		EngineLifecycleSupport: pulumi.String(EngineLifecycleSupport),
+		SkipFinalSnapshot:      pulumi.Bool(!args.FinalSnapshot),
 	}
 	if args.FinalSnapshot {
 		instanceArgs.FinalSnapshotIdentifier = pulumi.String(name + "-final")
 	}
-	instance, err := rds.NewInstance(ctx, name+"-pg", instanceArgs, child)
+	instance, err := rds.NewInstance(ctx, name+"-pg", instanceArgs, child,
+		pulumi.IgnoreChanges([]string{"engineLifecycleSupport"}))
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,26 @@ func TestDatabaseIsPrivateEncryptedAndManaged(t *testing.T) {
 			if !strings.HasPrefix(secretARN, "arn:aws:secretsmanager:") {
 				t.Errorf("secret ARN %q", secretARN)
 			}
+			// dbEngineVersion 16 -> 17 must be possible with `up`, and no paid Extended Support by default.
+			if !db.Bool("allowMajorVersionUpgrade") || !db.Bool("applyImmediately") {
+				t.Errorf("major upgrades: allow %v, apply immediately %v", db.Bool("allowMajorVersionUpgrade"), db.Bool("applyImmediately"))
+			}
+			if db.String("engineLifecycleSupport") != "open-source-rds-extended-support-disabled" ||
+				!slices.Contains(db.IgnoreChanges, "engineLifecycleSupport") {
+				t.Errorf("engine lifecycle %q (ignoreChanges %v)", db.String("engineLifecycleSupport"), db.IgnoreChanges)
+			}
+			if db.Number("maxAllocatedStorage") != float64(2*tc.args.AllocatedStorage) {
+				t.Errorf("maxAllocatedStorage %v", db.Number("maxAllocatedStorage"))
+			}
 		})
+	}
+}
+
+// Storage autoscaling may grow to twice the allocation, but never past RDS's 65536 GiB.
+func TestMaxAllocatedStorageStaysWithinRDSLimit(t *testing.T) {
+	for allocated, want := range map[int]int{20: 40, 32768: 65536, 40000: 65536, 65536: 65536} {
+		if got := MaxAllocatedStorage(allocated); got != want {
+			t.Errorf("MaxAllocatedStorage(%d) = %d, want %d", allocated, got, want)
+		}
 	}
 }

@@ -68,11 +68,18 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	child := pulumi.Parent(n)
 
-	specs := []awsxec2.SubnetSpecArgs{{Type: awsxec2.SubnetTypePublic, CidrMask: pulumi.IntRef(24)}}
+	// awsx allocates each AZ's CIDR blocks in spec order. Without NAT the private range stays reserved
+	// (an Unused spec creates nothing), so switching natGateways never moves the isolated subnets, whose
+	// CIDRs force their replacement while the database lives in them.
+	private := awsxec2.SubnetTypeUnused
 	if args.NATGateways != NATNone {
-		specs = append(specs, awsxec2.SubnetSpecArgs{Type: awsxec2.SubnetTypePrivate, CidrMask: pulumi.IntRef(22)})
+		private = awsxec2.SubnetTypePrivate
 	}
-	specs = append(specs, awsxec2.SubnetSpecArgs{Type: awsxec2.SubnetTypeIsolated, CidrMask: pulumi.IntRef(24)})
+	specs := []awsxec2.SubnetSpecArgs{
+		{Type: awsxec2.SubnetTypePublic, CidrMask: pulumi.IntRef(24)},
+		{Type: private, CidrMask: pulumi.IntRef(22)},
+		{Type: awsxec2.SubnetTypeIsolated, CidrMask: pulumi.IntRef(24)},
+	}
 
 	// A remote component does not inherit providers from its parent: hand it ours (the Providers option
 	// among opts) explicitly, or it would create the VPC through the default provider's region.

@@ -16,7 +16,8 @@ func TestNetworkSubnetsFollowNATGateways(t *testing.T) {
 		wantPublicIP bool
 		wantSubnets  []string
 	}{
-		{NATNone, []string{"Public", "Isolated"}, "None", true, []string{"subnet-public-a", "subnet-public-b"}},
+		// The private range is reserved (Unused) without NAT, so the isolated subnets keep their CIDRs.
+		{NATNone, []string{"Public", "Unused", "Isolated"}, "None", true, []string{"subnet-public-a", "subnet-public-b"}},
 		{NATSingle, []string{"Public", "Private", "Isolated"}, "Single", false, []string{"subnet-private-a", "subnet-private-b"}},
 		{NATOnePerAZ, []string{"Public", "Private", "Isolated"}, "OnePerAz", false, []string{"subnet-private-a", "subnet-private-b"}},
 	}
@@ -44,6 +45,14 @@ func TestNetworkSubnetsFollowNATGateways(t *testing.T) {
 			}
 			if !slices.Equal(types, tc.wantTypes) {
 				t.Errorf("subnet types %v, want %v", types, tc.wantTypes)
+			}
+			// The same sizes in the same order for every NAT setting: awsx then allocates the same CIDRs.
+			var masks []float64
+			for i := range types {
+				masks = append(masks, vpc.Number("subnetSpecs."+strconv.Itoa(i)+".cidrMask"))
+			}
+			if !slices.Equal(masks, []float64{24, 22, 24}) {
+				t.Errorf("subnet masks %v, want [24 22 24]", masks)
 			}
 			if got := vpc.String("natGateways.strategy"); got != tc.wantStrategy {
 				t.Errorf("NAT strategy %q, want %q", got, tc.wantStrategy)

@@ -96,7 +96,12 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 
 	repo, err := ecr.NewRepository(ctx, name+"-repo", &ecr.RepositoryArgs{
-		ImageTagMutability: pulumi.String("IMMUTABLE"),
+		// MUTABLE on purpose. pulumi-docker rebuilds when its own hash of the context changes, and that
+		// hash includes every file's full permission bits: a checkout under another umask, or a revert to
+		// content pushed before, rebuilds and pushes to a tag that already exists, which an IMMUTABLE
+		// repository refuses (ImageTagAlreadyExistsException). Tasks run the image by digest (ImageRef),
+		// so re-pointing a tag never changes what runs.
+		ImageTagMutability: pulumi.String("MUTABLE"),
 		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
 			ScanOnPush: pulumi.Bool(true),
 		},

@@ -28,6 +28,8 @@ type ServiceArgs struct {
 	Region           string // for the awslogs driver
 	LogGroupName     string
 	LogRetentionDays int
+	// ContainerInsights turns on CloudWatch Container Insights (billed per metric).
+	ContainerInsights bool
 
 	// Task size and placement.
 	Architecture   string // X86_64 or ARM64, the same value the image was built for
@@ -89,6 +91,13 @@ type containerDefinition struct {
 	LogConfiguration logConfiguration     `json:"logConfiguration"`
 	HealthCheck      containerHealthCheck `json:"healthCheck"`
 	StopTimeout      int                  `json:"stopTimeout"`
+	LinuxParameters  linuxParameters      `json:"linuxParameters"`
+}
+
+// linuxParameters.InitProcessEnabled runs an init (tini) as PID 1: it forwards ECS's SIGTERM to the
+// entrypoint's children and reaps zombies, so a task stopped while it migrates exits at once.
+type linuxParameters struct {
+	InitProcessEnabled bool `json:"initProcessEnabled"`
 }
 
 type portMapping struct {
@@ -200,7 +209,8 @@ func (s containerSpec) JSON() (string, error) {
 			Retries:     3,
 			StartPeriod: s.health,
 		},
-		StopTimeout: s.stopTimeout,
+		StopTimeout:     s.stopTimeout,
+		LinuxParameters: linuxParameters{InitProcessEnabled: true},
 	}})
 	return string(doc), err
 }
@@ -213,10 +223,14 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	child := pulumi.Parent(s)
 
+	insights := "disabled"
+	if args.ContainerInsights {
+		insights = "enabled"
+	}
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name:  pulumi.String("containerInsights"),
-			Value: pulumi.String("enabled"),
+			Value: pulumi.String(insights),
 		}},
 	}, child)
 	if err != nil {
@@ -302,6 +316,10 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			ContainerName:  pulumi.String(ContainerName),
 			ContainerPort:  pulumi.Int(ContainerPort),
 		}},
+		// Without it a change of the capacity provider strategy (useSpot) replaces the service: its task
+		// count resets and everything that names it (alarms, dashboards) points at a deleted service.
+		// Every update of the service rolls out its tasks anyway.
+		ForceNewDeployment:   pulumi.Bool(true),
 		EnableExecuteCommand: pulumi.Bool(args.EnableExecuteCommand),
 		EnableEcsManagedTags: pulumi.Bool(true),
 		PropagateTags:        pulumi.String("SERVICE"),

@@ -29,13 +29,13 @@ func serviceArgs() ServiceArgs {
 		SecurityGroup:  pulumi.String("sg-service"),
 		AssignPublicIP: true,
 		ImageRef:       pulumi.String(testImage), HealthCheckPath: "/api/v1/health/", StopTimeout: 30, WebConcurrency: 2,
-		AllowedHosts:       pulumi.ToStringArray([]string{testALBDomain}),
-		CSRFTrustedOrigins: pulumi.ToStringArray([]string{"http://" + testALBDomain}),
-		DatabaseHost:       pulumi.String(testDBHost),
+		AllowedHosts:             pulumi.ToStringArray([]string{testALBDomain}),
+		CSRFTrustedOrigins:       pulumi.ToStringArray([]string{"http://" + testALBDomain}),
+		DatabaseHost:             pulumi.String(testDBHost),
 		DjangoSecretKeyARN:       pulumi.String(testKeyARN),
 		DjangoSecretKeyValueFrom: pulumi.String(testKeyRef),
 		DatabaseSecretARN:        pulumi.String(testDBARN),
-		DesiredCount:       1, MinCount: 1, MaxCount: 4, HealthCheckGracePeriod: 60,
+		DesiredCount:             1, MinCount: 1, MaxCount: 4, HealthCheckGracePeriod: 60,
 		AutoscalingCPUTarget: 60, AutoscalingRequestsPerTarget: 500,
 		TargetGroupARN:       pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/73e2"),
 		ALBARNSuffix:         pulumi.String("app/alb/50dc"),
@@ -94,6 +94,10 @@ func TestContainerRunsTheDigestOnPort8000WithItsHealthCheck(t *testing.T) {
 	}
 	if c.StopTimeout != 30 {
 		t.Errorf("stopTimeout %d", c.StopTimeout)
+	}
+	// An init as PID 1 passes SIGTERM on while the entrypoint's shell is still migrating.
+	if !c.LinuxParameters.InitProcessEnabled {
+		t.Error("initProcessEnabled is off")
 	}
 	logs := c.LogConfiguration
 	if logs.LogDriver != "awslogs" || logs.Options["awslogs-group"] != "/ecs/task-management-api-dev" || logs.Options["awslogs-region"] != "us-east-1" {
@@ -238,6 +242,10 @@ func TestServiceDeploysSafely(t *testing.T) {
 	if svc.String("launchType") != "" {
 		t.Error("launchType conflicts with the capacity provider strategy")
 	}
+	// Switching useSpot must update the service in place (the engine tests show the operation).
+	if !svc.Bool("forceNewDeployment") {
+		t.Error("forceNewDeployment is off: a capacity provider change would replace the service")
+	}
 }
 
 func TestCapacityProviderAndPlacement(t *testing.T) {
@@ -266,12 +274,19 @@ func TestCapacityProviderAndPlacement(t *testing.T) {
 	}
 }
 
+// Container Insights is billed per metric: off unless the stack asks (prod does).
+func TestContainerInsightsFollowsConfig(t *testing.T) {
+	for insights, want := range map[bool]string{false: "disabled", true: "enabled"} {
+		m, _ := runService(t, func(a *ServiceArgs) { a.ContainerInsights = insights })
+		cluster := m.One(t, "aws:ecs/cluster:Cluster", "app-cluster")
+		if cluster.String("settings.0.name") != "containerInsights" || cluster.String("settings.0.value") != want {
+			t.Errorf("containerInsights %v: cluster settings %v", insights, cluster.Get("settings"))
+		}
+	}
+}
+
 func TestClusterLogsAndAutoscaling(t *testing.T) {
 	m, _ := runService(t, nil)
-	cluster := m.One(t, "aws:ecs/cluster:Cluster", "app-cluster")
-	if cluster.String("settings.0.name") != "containerInsights" || cluster.String("settings.0.value") != "enabled" {
-		t.Errorf("cluster settings %v", cluster.Get("settings"))
-	}
 	logs := m.One(t, "aws:cloudwatch/logGroup:LogGroup", "app-logs")
 	if logs.String("name") != "/ecs/task-management-api-dev" || logs.Number("retentionInDays") != 7 {
 		t.Errorf("log group %v", logs.Inputs)

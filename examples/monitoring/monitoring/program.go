@@ -55,8 +55,8 @@ func (s *service) outputs() []struct {
 
 // settings is this project's own configuration (Pulumi.yaml declares the same keys and defaults).
 type settings struct {
-	ServiceStack             string
-	AlarmEmail               string
+	ServiceStack string
+	AlarmEmail   string
 	// Whole numbers: Pulumi config types are string, integer, boolean, array and object (no float).
 	HTTP5xxRatePercent       int
 	CPUUtilizationPercent    int
