@@ -50,11 +50,23 @@ preview:
 	@$(PREFLIGHT) preview $(STACK) $(DIR)
 	$(PULUMI_IN_DIR) preview --stack $(STACK)
 
+# After `pulumi up` of the service, the deployment doctor verifies the rollout: the provider's wait for a
+# steady state is also satisfied when ECS's circuit breaker rolled the new task definition back, so
+# `up` alone can report success for a deployment that never went live. The doctor fails (exit 1, with
+# its diagnosis) unless the service's primary deployment is the task definition the stack just
+# registered and every check passes within VERIFY_WAIT.
+VERIFY_WAIT ?= 10m
 up:
 	@$(PREFLIGHT) up $(STACK) $(DIR)
 	$(PULUMI_IN_DIR) stack select --create $(STACK)
 	@$(PREFLIGHT) region $(STACK) $(DIR)
 	$(PULUMI_IN_DIR) up --stack $(STACK)
+	@if grep -qs '^name:[[:space:]]*task-management-api[[:space:]]*$$' $(DIR)/Pulumi.yaml; then \
+	  echo "Verifying the rollout of stack $(STACK) (deployment doctor, up to $(VERIFY_WAIT))..."; \
+	  outputs=$$(mktemp); trap 'rm -f "$$outputs"' EXIT; \
+	  $(PULUMI_IN_DIR) stack output --json --stack $(STACK) > "$$outputs"; \
+	  go run ./cmd/doctor --outputs "$$outputs" --wait $(VERIFY_WAIT); \
+	fi
 
 destroy:
 	@$(PREFLIGHT) destroy $(STACK) $(DIR)
