@@ -110,6 +110,7 @@ func program(ctx *pulumi.Context) error {
 		MinCount:                     cfg.MinCount,
 		MaxCount:                     cfg.MaxCount,
 		HealthCheckGracePeriod:       cfg.HealthCheckGracePeriod,
+		MigrationTimeout:             cfg.MigrationTimeout,
 		AutoscalingCPUTarget:         cfg.AutoscalingCPUTarget,
 		AutoscalingRequestsPerTarget: cfg.AutoscalingRequestsPerTarget,
 		TargetGroupARN:               alb.TargetGroupARN,

@@ -41,6 +41,7 @@ type Config struct {
 	NATGateways                  string
 	HealthCheckPath              string
 	HealthCheckGracePeriod       int
+	MigrationTimeout             int
 	DeregistrationDelay          int
 	StopTimeout                  int
 	LogRetentionDays             int
@@ -128,6 +129,7 @@ var Defaults = map[string]any{
 	"natGateways":                  NATNone,
 	"healthCheckPath":              "/api/v1/health/",
 	"healthCheckGracePeriod":       60,
+	"migrationTimeout":             300,
 	"deregistrationDelay":          30,
 	"stopTimeout":                  30,
 	"logRetentionDays":             30,
@@ -205,6 +207,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		NATGateways:                  r.str("natGateways"),
 		HealthCheckPath:              r.str("healthCheckPath"),
 		HealthCheckGracePeriod:       r.int("healthCheckGracePeriod"),
+		MigrationTimeout:             r.int("migrationTimeout"),
 		DeregistrationDelay:          r.int("deregistrationDelay"),
 		StopTimeout:                  r.int("stopTimeout"),
 		LogRetentionDays:             r.int("logRetentionDays"),
@@ -323,6 +326,7 @@ func (c *Config) Validate() error {
 		bad("healthCheckPath", fmt.Sprintf("%q", c.HealthCheckPath), "use a path that starts with / (letters, digits, . _ ~ - /), e.g. /api/v1/health/")
 	}
 	inRange("healthCheckGracePeriod", c.HealthCheckGracePeriod, 0, 7200)
+	inRange("migrationTimeout", c.MigrationTimeout, 30, 3600)
 	inRange("deregistrationDelay", c.DeregistrationDelay, 0, 3600)
 	// AWS allows 2 s, but gunicorn needs a few seconds below stopTimeout to finish in-flight requests.
 	inRange("stopTimeout", c.StopTimeout, 10, 120)

@@ -48,7 +48,7 @@ func RolloutSettingsFor(cfg *Config, taskStart int) RolloutSettings {
 		HealthCheckInterval:     HealthCheckInterval,
 		HealthyThreshold:        HealthCheckHealthyThreshold,
 		UnhealthyThreshold:      HealthCheckUnhealthyThreshold,
-		GracePeriod:             cfg.HealthCheckGracePeriod,
+		GracePeriod:             ServiceGracePeriod(cfg.HealthCheckGracePeriod, cfg.MigrationTimeout),
 		DeregistrationDelay:     cfg.DeregistrationDelay,
 		StopTimeout:             cfg.StopTimeout,
 		ContainerHealthInterval: ContainerHealthCheckInterval,

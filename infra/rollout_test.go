@@ -29,9 +29,10 @@ func TestModelRollout(t *testing.T) {
 
 func TestRolloutSettingsForUsesTheDeployedValues(t *testing.T) {
 	c := validConfig()
-	c.DeregistrationDelay, c.StopTimeout, c.HealthCheckGracePeriod = 45, 20, 90
+	c.DeregistrationDelay, c.StopTimeout, c.HealthCheckGracePeriod, c.MigrationTimeout = 45, 20, 90, 120
 	s := RolloutSettingsFor(&c, 30)
-	want := RolloutSettings{HealthCheckInterval: 10, HealthyThreshold: 2, UnhealthyThreshold: 3, GracePeriod: 90,
+	// ECS ignores failing health checks for the migration budget plus the start allowance.
+	want := RolloutSettings{HealthCheckInterval: 10, HealthyThreshold: 2, UnhealthyThreshold: 3, GracePeriod: 210,
 		DeregistrationDelay: 45, StopTimeout: 20, ContainerHealthInterval: 15, TaskStart: 30}
 	if s != want {
 		t.Errorf("%+v, want %+v", s, want)

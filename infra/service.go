@@ -60,6 +60,7 @@ type ServiceArgs struct {
 	MinCount                     int
 	MaxCount                     int
 	HealthCheckGracePeriod       int
+	MigrationTimeout             int
 	AutoscalingCPUTarget         int
 	AutoscalingRequestsPerTarget int
 	TargetGroupARN               pulumi.StringInput
@@ -149,10 +150,23 @@ func marshalPolicy(statements ...policyStatement) (string, error) {
 // and exits before ECS sends SIGKILL.
 func GracefulTimeout(stopTimeout int) int { return stopTimeout - 5 }
 
-// HealthCheckCommand probes the health path from inside the container with Python: the slim image has no curl.
+// MigrationMarker exists while the container's entrypoint runs migrations (app/docker-entrypoint.sh).
+const MigrationMarker = "/tmp/migrating"
+
+// HealthCheckCommand is the container's liveness probe, in Python (the slim image has no curl): healthy
+// while the entrypoint migrates (nothing listens yet, and a long migration must not get the container
+// killed), then only when the health path answers 200.
 func HealthCheckCommand(path string) []string {
-	script := fmt.Sprintf("import sys,urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=3).status == 200 else 1)", ContainerPort, path)
+	script := fmt.Sprintf("import os,sys,urllib.request; sys.exit(0 if os.path.exists('%s') or urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=3).status == 200 else 1)",
+		MigrationMarker, ContainerPort, path)
 	return []string{"CMD", "python", "-c", script}
+}
+
+// ServiceGracePeriod is how long ECS ignores a new task's failing load-balancer health checks: the
+// migration budget, then the time to start serving. The ALB sends the task no traffic until it
+// answers, so a long migration completes while the old tasks keep serving.
+func ServiceGracePeriod(healthCheckGracePeriod, migrationTimeout int) int {
+	return healthCheckGracePeriod + migrationTimeout
 }
 
 // containerSpec is what the container definition needs once every output is known.
@@ -162,6 +176,7 @@ type containerSpec struct {
 	allowedHosts, trustedOrigins        []string
 	healthPath                          string
 	stopTimeout, webConcurrency, health int
+	migrationTimeout                    int
 	httpsOnly                           bool
 }
 
@@ -175,6 +190,7 @@ func (s containerSpec) JSON() (string, error) {
 		"WEB_CONCURRENCY":             strconv.Itoa(s.webConcurrency),
 		"GUNICORN_GRACEFUL_TIMEOUT":   strconv.Itoa(GracefulTimeout(s.stopTimeout)),
 		"DJANGO_HTTPS_ONLY":           strconv.FormatBool(s.httpsOnly),
+		"MIGRATION_TIMEOUT":           strconv.Itoa(s.migrationTimeout),
 	}
 	environment := make([]keyValue, 0, len(env))
 	for k, v := range env {
@@ -269,7 +285,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			allowedHosts: v[6].([]string), trustedOrigins: v[7].([]string),
 			healthPath: args.HealthCheckPath, stopTimeout: args.StopTimeout,
 			webConcurrency: args.WebConcurrency, health: min(args.HealthCheckGracePeriod, 300),
-			httpsOnly: args.HTTPSOnly,
+			httpsOnly: args.HTTPSOnly, migrationTimeout: args.MigrationTimeout,
 		}.JSON()
 	}).(pulumi.StringOutput)
 
@@ -305,7 +321,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		},
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
 		DeploymentMaximumPercent:        pulumi.Int(200),
-		HealthCheckGracePeriodSeconds:   pulumi.Int(args.HealthCheckGracePeriod),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(ServiceGracePeriod(args.HealthCheckGracePeriod, args.MigrationTimeout)),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        args.SubnetIDs,
 			SecurityGroups: pulumi.StringArray{args.SecurityGroup},

@@ -35,7 +35,7 @@ func serviceArgs() ServiceArgs {
 		DjangoSecretKeyARN:       pulumi.String(testKeyARN),
 		DjangoSecretKeyValueFrom: pulumi.String(testKeyRef),
 		DatabaseSecretARN:        pulumi.String(testDBARN),
-		DesiredCount:             1, MinCount: 1, MaxCount: 4, HealthCheckGracePeriod: 60,
+		DesiredCount:             1, MinCount: 1, MaxCount: 4, HealthCheckGracePeriod: 60, MigrationTimeout: 300,
 		AutoscalingCPUTarget: 60, AutoscalingRequestsPerTarget: 500,
 		TargetGroupARN:       pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/73e2"),
 		ALBARNSuffix:         pulumi.String("app/alb/50dc"),
@@ -91,6 +91,10 @@ func TestContainerRunsTheDigestOnPort8000WithItsHealthCheck(t *testing.T) {
 	cmd := strings.Join(c.HealthCheck.Command, " ")
 	if c.HealthCheck.Command[0] != "CMD" || c.HealthCheck.Command[1] != "python" || !strings.Contains(cmd, "http://127.0.0.1:8000/api/v1/health/") {
 		t.Errorf("health check %q does not probe the health path with Python", cmd)
+	}
+	// Alive while the entrypoint migrates: a long migration must not get the container killed.
+	if !strings.Contains(cmd, "os.path.exists('"+MigrationMarker+"')") {
+		t.Errorf("health check %q ignores the migration marker", cmd)
 	}
 	if c.StopTimeout != 30 {
 		t.Errorf("stopTimeout %d", c.StopTimeout)
@@ -227,8 +231,9 @@ func TestServiceDeploysSafely(t *testing.T) {
 	if svc.Number("deploymentMinimumHealthyPercent") != 100 || svc.Number("deploymentMaximumPercent") != 200 {
 		t.Errorf("min %v max %v", svc.Number("deploymentMinimumHealthyPercent"), svc.Number("deploymentMaximumPercent"))
 	}
-	if svc.Number("healthCheckGracePeriodSeconds") != 60 {
-		t.Errorf("grace %v", svc.Number("healthCheckGracePeriodSeconds"))
+	// A task that is still migrating (up to migrationTimeout) must not be replaced for failing checks.
+	if svc.Number("healthCheckGracePeriodSeconds") != 60+300 {
+		t.Errorf("grace %v, want healthCheckGracePeriod + migrationTimeout", svc.Number("healthCheckGracePeriodSeconds"))
 	}
 	if svc.String("loadBalancers.0.containerName") != ContainerName || svc.Number("loadBalancers.0.containerPort") != 8000 {
 		t.Errorf("load balancer %v", svc.Get("loadBalancers"))
