@@ -383,8 +383,11 @@ func buildVpc(ctx *pulumi.Context, name string, args *vpcArgs, comp *vpcComponen
 	comp.IsolatedSubnetIds = strArray(isolated)
 	comp.VpcId = vpc.ID().ToStringOutput()
 	return ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"vpcId": comp.VpcId, "publicSubnetIds": comp.PublicSubnetIds, "privateSubnetIds": comp.PrivateSubnetIds,
-		"isolatedSubnetIds": comp.IsolatedSubnetIds,
+		"vpc": comp.Vpc, "subnets": comp.Subnets, "routeTables": comp.RouteTables, "routes": comp.Routes,
+		"routeTableAssociations": comp.RouteTableAssociations, "internetGateway": comp.InternetGateway,
+		"natGateways": comp.NatGateways, "eips": comp.Eips, "vpcEndpoints": comp.VpcEndpoints,
+		"subnetLayout": comp.SubnetLayout, "vpcId": comp.VpcId, "publicSubnetIds": comp.PublicSubnetIds,
+		"privateSubnetIds": comp.PrivateSubnetIds, "isolatedSubnetIds": comp.IsolatedSubnetIds,
 	})
 }
 

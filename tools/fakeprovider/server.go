@@ -141,6 +141,13 @@ func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (
 		}
 		s.region = region
 		s.defaultTags, s.tagsUnknown = nil, false
+		if v, ok := cfg["defaultTags"]; ok && plain(v).IsString() {
+			// Provider inputs may arrive JSON-encoded (the engine's convention for non-string config).
+			var decoded any
+			if json.Unmarshal([]byte(plain(v).StringValue()), &decoded) == nil {
+				cfg["defaultTags"] = resource.NewPropertyValue(decoded)
+			}
+		}
 		if dt := obj(cfg, "defaultTags"); dt != nil {
 			if v, ok := dt["tags"]; ok && isUnknown(v) {
 				s.tagsUnknown = true
