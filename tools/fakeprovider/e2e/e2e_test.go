@@ -168,10 +168,10 @@ type custom struct {
 
 type vpc struct {
 	pulumi.ResourceState
-	VpcID             pulumi.StringOutput        `pulumi:"vpcId"`
-	PublicSubnetIDs   pulumi.StringArrayOutput   `pulumi:"publicSubnetIds"`
-	PrivateSubnetIDs  pulumi.StringArrayOutput   `pulumi:"privateSubnetIds"`
-	IsolatedSubnetIDs pulumi.StringArrayOutput   `pulumi:"isolatedSubnetIds"`
+	VpcID             pulumi.StringOutput      `pulumi:"vpcId"`
+	PublicSubnetIDs   pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs  pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	IsolatedSubnetIDs pulumi.StringArrayOutput `pulumi:"isolatedSubnetIds"`
 }
 
 type invokeToken struct {
