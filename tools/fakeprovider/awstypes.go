@@ -323,7 +323,7 @@ func init() {
 			Token: "aws:rds/subnetGroup:SubnetGroup", TF: "aws_db_subnet_group",
 			Replace:  []string{"name", "namePrefix"},
 			Source:   tfDocs + "db_subnet_group (" + tfSrc + "rds/subnet_group.go)",
-			Note:     "subnetIds and description are updated in place (ModifyDBSubnetGroup); AWS refuses to remove a subnet an instance is using (not modelled).",
+			Note:     "subnetIds and description are updated in place (ModifyDBSubnetGroup); removing a subnet an instance is using is refused (modelled; the exact RDS error text is approximated). Deleting a group an instance uses fails (InvalidDBSubnetGroupStateFault).",
 			AutoName: std(255), Taggable: true, Required: []string{"subnetIds"},
 			Defaults: map[string]any{"description": "Managed by Pulumi"},
 			Validate: nameCheck("name", 255, subnetGroupRe, "only lowercase alphanumeric characters, hyphens, underscores, periods, and spaces allowed"),
@@ -341,12 +341,31 @@ func init() {
 				}
 				return name, map[string]any{"arn": r.arn("rds", "subgrp:"+name), "supportedNetworkTypes": []any{"IPV4"}, "vpcId": vpc}, nil
 			},
-			update: func(r *res) error { return recordSubnetGroup(r.s_("name"), r.in) },
+			update: func(r *res) error {
+				name := r.s_("name")
+				keep := map[string]bool{}
+				for _, id := range strings_(arr(r.in, "subnetIds")) {
+					keep[id] = true
+				}
+				st, err := readState()
+				if err != nil {
+					return err
+				}
+				for _, ident := range sortedKeys(st.DBInstances) {
+					rec := st.DBInstances[ident]
+					for _, sn := range rec.Subnets {
+						if rec.SubnetGroup == name && !keep[sn] {
+							return fmt.Errorf("updating RDS DB Subnet Group (%s): operation error RDS: ModifyDBSubnetGroup, InvalidSubnet: Some of the subnets to be deleted are currently in use: %s", name, sn)
+						}
+					}
+				}
+				return recordSubnetGroup(name, r.in)
+			},
 			remove: func(r *res) error {
 				name := strOr(r.old, "name", r.id)
 				return withState(func(st *fakeState) error {
-					for ident, group := range st.DBInstances {
-						if group == name {
+					for _, ident := range sortedKeys(st.DBInstances) {
+						if st.DBInstances[ident].SubnetGroup == name {
 							return fmt.Errorf("deleting RDS DB Subnet Group (%s): InvalidDBSubnetGroupStateFault: Cannot delete the subnet group '%s' because at least one database instance: %s is still using it.", name, name, ident)
 						}
 					}
@@ -393,17 +412,24 @@ func init() {
 				if version != "" && !strings.Contains(version, ".") {
 					version += ".4"
 				}
-				if ids := dbSubnetGroupSubnets(r.s_("dbSubnetGroupName")); len(ids) > 0 && !r.preview {
-					_ = withState(func(st *fakeState) error {
-						st.DBInstances[ident] = r.s_("dbSubnetGroupName")
+				az := r.region + "a"
+				if group := r.s_("dbSubnetGroupName"); group != "" && !r.preview {
+					if err := withState(func(st *fakeState) error {
+						rec := placeDBInstance(st, group, boolOr(r.in, "multiAz", false))
+						st.DBInstances[ident] = rec
+						if len(rec.Subnets) > 0 && st.Subnets[rec.Subnets[0]] != nil {
+							az = st.Subnets[rec.Subnets[0]].AZ
+						}
 						return nil
-					})
+					}); err != nil {
+						return "", nil, err
+					}
 				}
 				return "db-" + r.upper(26, "dbi"), map[string]any{
 					"arn": r.arn("rds", "db:"+ident), "address": address, "endpoint": fmt.Sprintf("%s:%d", address, port),
 					"port": port, "resourceId": "db-" + r.upper(26, "dbi"), "masterUserSecrets": secrets, "status": "available",
 					"hostedZoneId": "Z" + r.upper(13, "rds-zone"), "engineVersionActual": version,
-					"availabilityZone": r.region + "a", "latestRestorableTime": "",
+					"availabilityZone": az, "latestRestorableTime": "",
 				}, nil
 			},
 			update: func(r *res) error {
@@ -412,12 +438,15 @@ func init() {
 					return nil
 				}
 				oldVPC, newVPC := dbSubnetGroupVPC(oldGroup), dbSubnetGroupVPC(newGroup)
-				if oldVPC != "" && oldVPC == newVPC {
-					return fmt.Errorf("updating RDS DB Instance (%s): InvalidVPCNetworkStateFault: You cannot move DB instance %s to subnet group %s. "+
-						"The specified DB subnet group and DB instance are in the same VPC. Choose a DB subnet group in different VPC than the specified DB instance and try again.",
-						r.s_("identifier"), r.s_("identifier"), newGroup)
+				if oldVPC == "" || oldVPC != newVPC {
+					return withState(func(st *fakeState) error {
+						st.DBInstances[r.s_("identifier")] = placeDBInstance(st, newGroup, boolOr(r.in, "multiAz", false))
+						return nil
+					})
 				}
-				return nil
+				return fmt.Errorf("updating RDS DB Instance (%s): InvalidVPCNetworkStateFault: You cannot move DB instance %s to subnet group %s. "+
+					"The specified DB subnet group and DB instance are in the same VPC. Choose a DB subnet group in different VPC than the specified DB instance and try again.",
+					r.s_("identifier"), r.s_("identifier"), newGroup)
 			},
 			remove: func(r *res) error {
 				ident := strOr(r.old, "identifier", r.id)
@@ -703,7 +732,17 @@ func init() {
 				return id, map[string]any{"arn": r.arn("ec2", "subnet/"+id), "ownerId": Account, "availabilityZone": az, "availabilityZoneId": zoneID(az)}, nil
 			},
 			remove: func(r *res) error {
-				return withState(func(st *fakeState) error { delete(st.Subnets, r.id); return nil })
+				return withState(func(st *fakeState) error {
+					for _, ident := range sortedKeys(st.DBInstances) {
+						for _, sn := range st.DBInstances[ident].Subnets {
+							if sn == r.id {
+								return fmt.Errorf("deleting EC2 Subnet (%s): DependencyViolation: The subnet '%s' has dependencies and cannot be deleted. (the network interface of RDS instance %s)", r.id, r.id, ident)
+							}
+						}
+					}
+					delete(st.Subnets, r.id)
+					return nil
+				})
 			},
 		},
 		&typeSpec{
@@ -908,6 +947,25 @@ func createSubnet(id, vpc, cidr, az string) error {
 		st.Subnets[id] = &subnetRecord{VPC: vpc, CIDR: cidr, AZ: az}
 		return nil
 	})
+}
+
+// placeDBInstance picks the subnets an instance's network interfaces go to: the group's first subnet, and
+// with multiAz the first one in another AZ for the standby.
+func placeDBInstance(st *fakeState, group string, multiAZ bool) *dbInstanceRecord {
+	rec := &dbInstanceRecord{SubnetGroup: group}
+	for _, id := range st.DBSubnetGroups[group] {
+		if len(rec.Subnets) == 0 {
+			rec.Subnets = append(rec.Subnets, id)
+			continue
+		}
+		if multiAZ && len(rec.Subnets) == 1 {
+			a, b := st.Subnets[rec.Subnets[0]], st.Subnets[id]
+			if a == nil || b == nil || a.AZ != b.AZ {
+				rec.Subnets = append(rec.Subnets, id)
+			}
+		}
+	}
+	return rec
 }
 
 func recordSubnetGroup(name string, in resource.PropertyMap) error {

@@ -38,9 +38,14 @@ type fakeState struct {
 	// VPCs (id → CIDR) and Subnets (id → record): EC2 refuses overlapping subnets.
 	VPCs    map[string]string        `json:"vpcs"`
 	Subnets map[string]*subnetRecord `json:"subnets"`
-	// DBSubnetGroups (name → subnet ids) and DBInstances (identifier → subnet group).
-	DBSubnetGroups map[string][]string `json:"dbSubnetGroups"`
-	DBInstances    map[string]string   `json:"dbInstances"`
+	// DBSubnetGroups (name → subnet ids) and DBInstances (identifier → subnet group and the subnets used).
+	DBSubnetGroups map[string][]string          `json:"dbSubnetGroups"`
+	DBInstances    map[string]*dbInstanceRecord `json:"dbInstances"`
+}
+
+type dbInstanceRecord struct {
+	SubnetGroup string   `json:"dbSubnetGroupName"`
+	Subnets     []string `json:"subnets"` // the subnets its network interfaces are in (one, two with multiAz)
 }
 
 type subnetRecord struct {
@@ -131,7 +136,7 @@ func withState(fn func(st *fakeState) error) error {
 		st.DBSubnetGroups = map[string][]string{}
 	}
 	if st.DBInstances == nil {
-		st.DBInstances = map[string]string{}
+		st.DBInstances = map[string]*dbInstanceRecord{}
 	}
 	if err := fn(st); err != nil {
 		return err
