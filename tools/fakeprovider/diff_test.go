@@ -172,3 +172,28 @@ func TestDockerDiff(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultTagsFlowIntoTagsAll(t *testing.T) {
+	s := newServer("aws", "6.83.4", nil)
+	s.region, s.defaultTags = "us-east-1", map[string]string{"stack": "dev"}
+	in := pm(map[string]any{"name": "c-1234567", "tags": map[string]any{"a": "b"}})
+	state := in.Copy()
+	state["tagsAll"] = toProperty(map[string]string{"stack": "dev", "a": "b"})
+	diff := func() *pulumirpc.DiffResponse {
+		olds, _ := marshal(state)
+		news, _ := marshal(in)
+		d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Type: "aws:ecs/cluster:Cluster", Olds: olds, OldInputs: news, News: news,
+			Urn: "urn:pulumi:dev::p::aws:ecs/cluster:Cluster::c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := diff(); d.GetChanges() != pulumirpc.DiffResponse_DIFF_NONE {
+		t.Fatalf("unchanged default tags: %v", d)
+	}
+	s.defaultTags["stack"] = "prod"
+	if d := diff(); d.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME || len(d.GetReplaces()) != 0 || d.GetDetailedDiff()["tagsAll"] == nil {
+		t.Fatalf("changed default tags: %v", d)
+	}
+}

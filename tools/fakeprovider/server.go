@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -123,7 +124,7 @@ func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (
 		}
 	} else {
 		for k, v := range req.GetVariables() {
-			key := k[len(s.pkg+":config:"):]
+			key := strings.TrimPrefix(k, s.pkg+":config:")
 			var decoded any
 			if err := json.Unmarshal([]byte(v), &decoded); err == nil && key != "region" {
 				cfg[resource.PropertyKey(key)] = resource.NewPropertyValue(decoded)
@@ -364,7 +365,28 @@ func (s *server) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	return awsDiff(spec, oldIn, news), nil
+	resp := awsDiff(spec, oldIn, news)
+	// tagsAll is an output, but the provider's defaultTags flow into it: a changed defaultTags (or a
+	// provider replacement) updates every taggable resource, as with pulumi-aws.
+	if spec.Taggable {
+		olds, err := unmarshal(req.GetOlds())
+		if err != nil {
+			return nil, err
+		}
+		if old, ok := olds["tagsAll"]; ok && !equalValues(old, s.tagsAll(news), false) {
+			if resp.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME {
+				resp = diffResponse(oldIn, news, map[string]bool{}, map[string]bool{}, false)
+				resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
+			}
+			resp.Diffs = append(resp.Diffs, "tagsAll")
+			if resp.DetailedDiff == nil {
+				resp.DetailedDiff = map[string]*pulumirpc.PropertyDiff{}
+			}
+			resp.DetailedDiff["tagsAll"] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE}
+			resp.HasDetailedDiff = true
+		}
+	}
+	return resp, nil
 }
 
 // tagsAll merges the provider's defaultTags with the resource's tags, like the AWS provider's tags_all.
