@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -427,5 +426,3 @@ func subnetLayout(specs []subnetSpecInput, explicit bool) pulumi.Array {
 	}
 	return out
 }
-
-var _ = sort.Strings

@@ -217,7 +217,7 @@ func (s *server) dockerDiff(_ context.Context, req *pulumirpc.DiffRequest) (*pul
 		keys[k] = true
 	}
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, DetailedDiff: diff, HasDetailedDiff: true,
-		Diffs: sortedStrings(keys)}, nil
+		Diffs: sortedKeys(keys)}, nil
 }
 
 // canPreview: nothing is built during a preview unless buildOnPreview is set and the inputs are known.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // server is one fake provider plugin process. The engine starts one process per provider resource (the
@@ -558,14 +556,3 @@ func (s *server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empty
 	logCall(entry)
 	return &emptypb.Empty{}, nil
 }
-
-func sortedStrings(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-var _ = structpb.NewNullValue

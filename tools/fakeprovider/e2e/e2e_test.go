@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +20,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -110,14 +108,11 @@ func (e *env) stack(ctx context.Context, name string, program pulumi.RunFunc) au
 	return s
 }
 
-// cliOutput includes the CLI's own stdout/stderr in the error, not just "exit status 255".
+// cliOutput is the error with the CLI's own stdout and stderr (the Automation API's errors carry them), not
+// just "exit status 255".
 func cliOutput(err error) string {
 	if err == nil {
-		return ""
-	}
-	var ae interface{ Error() string }
-	if errors.As(err, &ae) {
-		return err.Error()
+		return "<nil>"
 	}
 	return err.Error()
 }
@@ -445,5 +440,3 @@ func diagnostics(err error) string {
 	}
 	return s
 }
-
-var _ = optup.Message
