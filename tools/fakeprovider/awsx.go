@@ -73,6 +73,11 @@ func parseVpcArgs(in resource.PropertyMap) (*vpcArgs, error) {
 			return nil, fmt.Errorf("fake awsx: input %q of %s is unknown; the fake (like awsx, which awaits them) needs prompt values", k, vpcType)
 		}
 	}
+	for _, k := range []string{"vpcEndpointSpecs", "ipv4IpamPoolId", "ipv6IpamPoolId"} {
+		if v, ok := in[resource.PropertyKey(k)]; ok && !v.IsNull() && !(v.IsArray() && len(v.ArrayValue()) == 0) {
+			return nil, fmt.Errorf("fake awsx: %s of %s is not implemented by the fake (tools/fakeprovider/awsx.go)", k, vpcType)
+		}
+	}
 	a := &vpcArgs{
 		CidrBlock:                 strOr(in, "cidrBlock", ""),
 		NumberOfAvailabilityZones: int(numOr(in, "numberOfAvailabilityZones", 0)),
