@@ -7,9 +7,9 @@ STACK ?= dev
 PYTHON ?= /usr/bin/python3
 export PYTHON
 
-.PHONY: test fmt-check vet go-test app-test lint-workflows up preview destroy outputs doctor
+.PHONY: test fmt-check vet go-test test-engine engine-tools app-test lint-workflows up preview destroy outputs doctor
 
-test: fmt-check vet go-test app-test lint-workflows
+test: fmt-check vet go-test test-engine app-test lint-workflows
 
 fmt-check:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
@@ -17,9 +17,28 @@ fmt-check:
 
 vet:
 	go vet ./...
+	go vet -tags engine .
+	cd tools/fakeprovider && go vet ./...
+
+# The programs under the real Pulumi CLI and engine (engine_test.go): the CLI pinned to the SDK's version
+# (tools/pulumi, built once and cached), the fake provider plugins (tools/fakeprovider) and AWSGuard
+# (tools/awsguard, npm). One scenario: make test-engine RUN=TestEngineDevLifecycle
+RUN ?= TestEngine
+ENGINE_HOME := $(CURDIR)/tools/fakeprovider/.home
+test-engine: engine-tools
+	cli="$$(bash tools/pulumi/build.sh)"; \
+	  PULUMI_CLI_ROOT="$$cli" TASKAPI_FAKE_PLUGINS="$(ENGINE_HOME)" go test -tags engine -count=1 -timeout 40m -run '$(RUN)' . && \
+	  if [ '$(RUN)' = TestEngine ]; then cd tools/fakeprovider && PULUMI_CLI_ROOT="$$cli" go test -count=1 ./e2e; fi
+
+engine-tools:
+	@bash tools/pulumi/build.sh >/dev/null
+	@bash tools/fakeprovider/install.sh "$(ENGINE_HOME)" >/dev/null
+	@cd tools/awsguard && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules; fi
 
 go-test:
 	go test ./...
+	cd tools/fakeprovider && go test .
 
 app-test:
 	bash app/scripts/test.sh

@@ -9,6 +9,7 @@ package enginetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,7 @@ type Env struct {
 	// FakeState is the fake providers' shared state: the fake ECR and the call log (FAKE_AWS_STATE_DIR).
 	FakeState string
 	vars      map[string]string
+	root      string // the test's working directory when New ran: relative project paths start here
 }
 
 // New prepares an Env under t's temporary directory. It fails the test (it does not skip) when the CLI
@@ -67,7 +69,11 @@ func New(t *testing.T) *Env {
 	if err != nil {
 		t.Fatalf("Pulumi CLI in %s: %v", root, err)
 	}
-	e := &Env{t: t, cmd: cmd, Home: t.TempDir(), Backend: t.TempDir(), FakeState: t.TempDir()}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{t: t, cmd: cmd, Home: t.TempDir(), Backend: t.TempDir(), FakeState: t.TempDir(), root: wd}
 	if err := os.Symlink(filepath.Join(plugins, "plugins"), filepath.Join(e.Home, "plugins")); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +95,9 @@ func New(t *testing.T) *Env {
 // checkout itself.
 func (e *Env) Project(srcDir string, extra ...string) string {
 	e.t.Helper()
+	if !filepath.IsAbs(srcDir) {
+		srcDir = filepath.Join(e.root, srcDir)
+	}
 	dst := e.t.TempDir()
 	files, err := filepath.Glob(filepath.Join(srcDir, "Pulumi*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -130,7 +139,7 @@ func (e *Env) Stack(dir, name string, program pulumi.RunFunc) *Stack {
 	if err != nil {
 		e.t.Fatalf("creating stack %s of %s: %v", name, dir, err)
 	}
-	return &Stack{Stack: s, t: e.t, Dir: dir}
+	return &Stack{Stack: s, t: e.t, Dir: dir, env: e}
 }
 
 // Stack is one stack under test.
@@ -138,6 +147,57 @@ type Stack struct {
 	auto.Stack
 	t   *testing.T
 	Dir string
+	env *Env
+}
+
+// Call is one line of the fake providers' call log (tools/fakeprovider README: "Shared state").
+type Call struct {
+	Plugin  string `json:"plugin"`
+	Op      string `json:"op"` // Create, Update, Delete, Read, Invoke, Build, Push, Construct
+	Type    string `json:"type"`
+	URN     string `json:"urn"`
+	Name    string `json:"name"`
+	Preview bool   `json:"preview"`
+	Detail  string `json:"detail"`
+	Error   string `json:"error"`
+	Region  string `json:"region"`
+}
+
+// Calls returns every call the fake providers logged so far, oldest first.
+func (e *Env) Calls() []Call {
+	e.t.Helper()
+	data, err := os.ReadFile(filepath.Join(e.FakeState, "calls.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var calls []Call
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var c Call
+		if err := json.Unmarshal(line, &c); err != nil {
+			e.t.Fatalf("calls.jsonl: %v", err)
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// ECRPasswords returns the registry passwords the fake getAuthorizationToken handed out, by region.
+func (e *Env) ECRPasswords() map[string]string {
+	e.t.Helper()
+	data, err := os.ReadFile(filepath.Join(e.FakeState, "state.json"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var st struct {
+		ECRTokens map[string]string `json:"ecrTokens"`
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		e.t.Fatal(err)
+	}
+	return st.ECRTokens
 }
 
 // SetConfig sets plain config values (keys without a namespace belong to the project).
@@ -401,12 +461,24 @@ func (s *Stack) MustPreview(opts ...optpreview.Option) *Result {
 	return res
 }
 
-// Export is `pulumi stack export`: the state file's deployment as raw JSON.
+// Export is `pulumi stack export` as a user runs it (without --show-secrets, which the Automation API's
+// Export passes): the deployment as stored, secrets encrypted.
 func (s *Stack) Export() []byte {
 	s.t.Helper()
-	d, err := s.Stack.Export(context.Background())
+	var env []string
+	for k, v := range s.env.vars {
+		env = append(env, k+"="+v)
+	}
+	env = append(env, "PULUMI_HOME="+s.env.Home)
+	stdout, stderr, _, err := s.env.cmd.Run(context.Background(), s.Dir, nil, nil, nil, env, "stack", "export", "--stack", s.Name())
 	if err != nil {
-		s.t.Fatalf("stack export: %v", err)
+		s.t.Fatalf("pulumi stack export: %v\n%s\n%s", err, stdout, stderr)
+	}
+	var d struct {
+		Deployment json.RawMessage `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		s.t.Fatalf("pulumi stack export: %v", err)
 	}
 	return d.Deployment
 }
