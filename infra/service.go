@@ -187,10 +187,13 @@ func (s containerSpec) JSON() (string, error) {
 		"DB_HOST":                     s.dbHost,
 		"DB_PORT":                     strconv.Itoa(DatabasePort),
 		"DB_NAME":                     DatabaseName,
-		"WEB_CONCURRENCY":             strconv.Itoa(s.webConcurrency),
-		"GUNICORN_GRACEFUL_TIMEOUT":   strconv.Itoa(GracefulTimeout(s.stopTimeout)),
-		"DJANGO_HTTPS_ONLY":           strconv.FormatBool(s.httpsOnly),
-		"MIGRATION_TIMEOUT":           strconv.Itoa(s.migrationTimeout),
+		// The app reads the RDS-managed credentials itself, when it opens a connection: RDS rotates the
+		// password (every 7 days), and a value ECS injected at task start would go stale.
+		"DB_SECRET_ARN":             s.dbSecretARN,
+		"WEB_CONCURRENCY":           strconv.Itoa(s.webConcurrency),
+		"GUNICORN_GRACEFUL_TIMEOUT": strconv.Itoa(GracefulTimeout(s.stopTimeout)),
+		"DJANGO_HTTPS_ONLY":         strconv.FormatBool(s.httpsOnly),
+		"MIGRATION_TIMEOUT":         strconv.Itoa(s.migrationTimeout),
 	}
 	environment := make([]keyValue, 0, len(env))
 	for k, v := range env {
@@ -206,8 +209,6 @@ func (s containerSpec) JSON() (string, error) {
 		PortMappings: []portMapping{{ContainerPort: ContainerPort, Protocol: "tcp"}},
 		Environment:  environment,
 		Secrets: []secretRef{
-			{Name: "DB_PASSWORD", ValueFrom: s.dbSecretARN + ":password::"},
-			{Name: "DB_USER", ValueFrom: s.dbSecretARN + ":username::"},
 			{Name: "DJANGO_SECRET_KEY", ValueFrom: s.djangoKeyRef},
 		},
 		LogConfiguration: logConfiguration{
@@ -382,7 +383,7 @@ func newTaskRoles(ctx *pulumi.Context, name string, args *ServiceArgs, child pul
 
 	execRole, err := iam.NewRole(ctx, name+"-execution-role", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),
-		Description:      pulumi.String("ECS agent: pull the image, write logs, read the task API's secrets"),
+		Description:      pulumi.String("ECS agent: pull the image, write logs, read the Django key"),
 	}, child)
 	if err != nil {
 		return nil, nil, err
@@ -393,13 +394,7 @@ func newTaskRoles(ctx *pulumi.Context, name string, args *ServiceArgs, child pul
 	}, child); err != nil {
 		return nil, nil, err
 	}
-	secretsPolicy := pulumi.All(args.DjangoSecretKeyARN, args.DatabaseSecretARN).ApplyT(func(arns []any) (string, error) {
-		return marshalPolicy(policyStatement{
-			Effect:   "Allow",
-			Action:   []string{"secretsmanager:GetSecretValue"},
-			Resource: []string{arns[0].(string), arns[1].(string)},
-		})
-	}).(pulumi.StringOutput)
+	secretsPolicy := readSecretPolicy(args.DjangoSecretKeyARN)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution-secrets", &iam.RolePolicyArgs{
 		Role:   execRole.Name,
 		Policy: secretsPolicy,
@@ -412,6 +407,14 @@ func newTaskRoles(ctx *pulumi.Context, name string, args *ServiceArgs, child pul
 		Description:      pulumi.String("The task API's own AWS permissions"),
 	}, child)
 	if err != nil {
+		return nil, nil, err
+	}
+	// The app reads the database credentials at runtime (they rotate), so the task role, not the
+	// execution role, may read that one secret.
+	if _, err := iam.NewRolePolicy(ctx, name+"-task-db-secret", &iam.RolePolicyArgs{
+		Role:   taskRole.Name,
+		Policy: readSecretPolicy(args.DatabaseSecretARN),
+	}, child); err != nil {
 		return nil, nil, err
 	}
 	if args.EnableExecuteCommand {
@@ -436,6 +439,17 @@ func newTaskRoles(ctx *pulumi.Context, name string, args *ServiceArgs, child pul
 		}
 	}
 	return execRole, taskRole, nil
+}
+
+// readSecretPolicy allows secretsmanager:GetSecretValue on exactly one secret.
+func readSecretPolicy(arn pulumi.StringInput) pulumi.StringOutput {
+	return arn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+		return marshalPolicy(policyStatement{
+			Effect:   "Allow",
+			Action:   []string{"secretsmanager:GetSecretValue"},
+			Resource: []string{arn},
+		})
+	}).(pulumi.StringOutput)
 }
 
 // newAutoscaling lets Application Auto Scaling move the task count between min and max, on CPU and on

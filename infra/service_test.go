@@ -115,6 +115,9 @@ func TestContainerEnvironmentHasNoSecrets(t *testing.T) {
 	env := map[string]string{}
 	for _, kv := range c.Environment {
 		env[kv.Name] = kv.Value
+		if kv.Name == "DB_SECRET_ARN" {
+			continue // the name of the database secret, which the app reads at runtime; not its value
+		}
 		for _, word := range []string{"SECRET", "PASSWORD", "TOKEN", "KEY"} {
 			if strings.Contains(kv.Name, word) {
 				t.Errorf("%s is a plain environment variable", kv.Name)
@@ -127,7 +130,7 @@ func TestContainerEnvironmentHasNoSecrets(t *testing.T) {
 	want := map[string]string{
 		"DJANGO_ALLOWED_HOSTS": testALBDomain, "DJANGO_CSRF_TRUSTED_ORIGINS": "http://" + testALBDomain,
 		"DB_HOST": testDBHost, "DB_PORT": "5432", "DB_NAME": DatabaseName, "WEB_CONCURRENCY": "2",
-		"GUNICORN_GRACEFUL_TIMEOUT": "25", "DJANGO_HTTPS_ONLY": "false",
+		"GUNICORN_GRACEFUL_TIMEOUT": "25", "DJANGO_HTTPS_ONLY": "false", "DB_SECRET_ARN": testDBARN,
 	}
 	for k, v := range want {
 		if env[k] != v {
@@ -138,8 +141,9 @@ func TestContainerEnvironmentHasNoSecrets(t *testing.T) {
 	for _, s := range c.Secrets {
 		secrets[s.Name] = s.ValueFrom
 	}
-	// The Django key by version: a new key must change the task definition (and roll the service).
-	wantSecrets := map[string]string{"DJANGO_SECRET_KEY": testKeyRef, "DB_USER": testDBARN + ":username::", "DB_PASSWORD": testDBARN + ":password::"}
+	// The Django key by version: a new key must change the task definition (and roll the service). No
+	// database password: injected once at task start, it would go stale when RDS rotates it.
+	wantSecrets := map[string]string{"DJANGO_SECRET_KEY": testKeyRef}
 	if len(secrets) != len(wantSecrets) {
 		t.Errorf("secrets %v", secrets)
 	}
@@ -182,7 +186,7 @@ func TestExecutionRoleReadsOnlyThisStacksSecrets(t *testing.T) {
 		t.Fatalf("statements %+v", doc.Statement)
 	}
 	st := doc.Statement[0]
-	if !slices.Equal(st.Action, []string{"secretsmanager:GetSecretValue"}) || !slices.Equal(st.Resource, []string{testKeyARN, testDBARN}) {
+	if !slices.Equal(st.Action, []string{"secretsmanager:GetSecretValue"}) || !slices.Equal(st.Resource, []string{testKeyARN}) {
 		t.Errorf("execution role may %v on %v", st.Action, st.Resource)
 	}
 	attach := m.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "app-execution-managed")
@@ -198,14 +202,26 @@ func TestExecutionRoleReadsOnlyThisStacksSecrets(t *testing.T) {
 	}
 }
 
-func TestTaskRoleGetsECSExecOnlyWhenEnabled(t *testing.T) {
+// The task role reads the database secret (exactly that one) and, only with ECS Exec, its channels.
+func TestTaskRoleReadsTheDatabaseSecretAndExecOnlyWhenEnabled(t *testing.T) {
 	for _, enabled := range []bool{false, true} {
 		m, _ := runService(t, func(a *ServiceArgs) { a.EnableExecuteCommand = enabled })
 		var taskPolicies []pulumitest.Resource
 		for _, p := range m.Resources("aws:iam/rolePolicy:RolePolicy") {
-			if p.String("role") == "app-task-role-1a2b3c4" {
+			if p.String("role") == "app-task-role-1a2b3c4" && p.Name != "app-task-db-secret" {
 				taskPolicies = append(taskPolicies, p)
 			}
+		}
+		var db policyDocument
+		if err := json.Unmarshal([]byte(m.One(t, "aws:iam/rolePolicy:RolePolicy", "app-task-db-secret").String("policy")), &db); err != nil {
+			t.Fatal(err)
+		}
+		if len(db.Statement) != 1 || !slices.Equal(db.Statement[0].Action, []string{"secretsmanager:GetSecretValue"}) ||
+			!slices.Equal(db.Statement[0].Resource, []string{testDBARN}) {
+			t.Errorf("task role database policy %+v", db.Statement)
+		}
+		if m.One(t, "aws:iam/rolePolicy:RolePolicy", "app-task-db-secret").String("role") != "app-task-role-1a2b3c4" {
+			t.Error("the database secret policy is not on the task role")
 		}
 		if (len(taskPolicies) == 1) != enabled {
 			t.Fatalf("exec %v: %d task role policies", enabled, len(taskPolicies))
