@@ -224,6 +224,30 @@ func TestEngineConfigChanges(t *testing.T) {
 				}
 			},
 		},
+		{
+			// Back again: only deletions and updates, the database still untouched.
+			name:   "natGateways single to none",
+			config: map[string]string{"natGateways": "none"},
+			check: func(t *testing.T, res *enginetest.Result) {
+				wantOp(t, res, typeService+"::taskapi-dev-app-service", apitype.OpUpdate)
+				for short, op := range res.Changes() {
+					switch {
+					case strings.HasPrefix(short, typeDBInstance), strings.HasPrefix(short, typeSubnetGroup):
+						t.Errorf("%s: %s; the database and its subnet group must stay", short, op)
+					case op == apitype.OpReplace || op == apitype.OpCreate:
+						t.Errorf("%s: %s; removing NAT may only delete and update", short, op)
+					}
+				}
+			},
+		},
+		{
+			// A major version upgrade is an in-place modification of the instance, never a new database.
+			name:   "dbEngineVersion 16 to 17",
+			config: map[string]string{"dbEngineVersion": "17"},
+			want: map[string]apitype.OpType{
+				typeDBInstance + "::taskapi-dev-db-pg": apitype.OpUpdate,
+			},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
