@@ -3,9 +3,6 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 STACK ?= dev
-# Debian's interpreter sees Debian's Django packages; a pyenv `python3` earlier on PATH does not.
-PYTHON ?= /usr/bin/python3
-export PYTHON
 
 .PHONY: test fmt-check vet go-test app-test lint-workflows up preview destroy outputs doctor
 
@@ -21,8 +18,34 @@ vet:
 go-test:
 	go test ./...
 
-app-test:
+# --- the app (app/): every Python step runs in the virtualenv made from app/requirements-dev.lock ---
+# app/scripts/venv.sh prints its path, creating it on first use; an unchanged lock reuses it.
+APP_VENV = venv=$$(bash app/scripts/venv.sh)
+.PHONY: app-venv app-lint app-format app-suite lock lock-upgrade
+
+app-test: app-venv app-lint app-suite
+
+app-venv:
+	@$(APP_VENV) && echo "app virtualenv: $$venv"
+
+# ruff: lint and formatting of app/ (settings in app/ruff.toml). `make app-format` rewrites.
+app-lint:
+	@$(APP_VENV) && cd app && "$$venv/bin/ruff" check . && "$$venv/bin/ruff" format --check .
+
+app-format:
+	@$(APP_VENV) && cd app && "$$venv/bin/ruff" check --fix . && "$$venv/bin/ruff" format .
+
+# The Django suite on SQLite, then on a throwaway PostgreSQL (includes the image-equivalent start).
+app-suite:
 	bash app/scripts/test.sh
+
+# Dependencies: edit app/requirements.in (runtime) or app/requirements-dev.in (tools), then
+# `make lock` pins and hashes them; `make lock-upgrade` moves every pin to the newest allowed.
+lock:
+	bash app/scripts/lock.sh
+
+lock-upgrade:
+	bash app/scripts/lock.sh --upgrade
 
 # actionlint checks .github/workflows/*.yml offline. .ci/run installs it with
 # `go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12`, into $(go env GOPATH)/bin,

@@ -3,6 +3,7 @@
 The health endpoints (/api/v1/health/ and /api/v1/health/ready/) are answered by
 core.middleware.HealthCheckMiddleware before URL routing.
 """
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -1,4 +1,5 @@
 """JSON answers for errors raised outside DRF views (unknown URLs, crashes)."""
+
 from django.http import JsonResponse
 
 
