@@ -21,9 +21,9 @@ go-test:
 # --- the app (app/): every Python step runs in the virtualenv made from app/requirements-dev.lock ---
 # app/scripts/venv.sh prints its path, creating it on first use; an unchanged lock reuses it.
 APP_VENV = venv=$$(bash app/scripts/venv.sh)
-.PHONY: app-venv app-lint app-format app-suite lock lock-upgrade
+.PHONY: app-venv app-lint app-format app-suite app-fuzz schema lock lock-upgrade
 
-app-test: app-venv app-lint app-suite
+app-test: app-venv app-lint app-suite app-fuzz
 
 app-venv:
 	@$(APP_VENV) && echo "app virtualenv: $$venv"
@@ -38,6 +38,17 @@ app-format:
 # The Django suite on SQLite, then on a throwaway PostgreSQL (includes the image-equivalent start).
 app-suite:
 	bash app/scripts/test.sh
+
+# schemathesis against the live API on a throwaway PostgreSQL, bounded (app/tests/fuzz.py).
+# TASKAPI_FUZZ_SEED=<seed> reproduces a run; TASKAPI_FUZZ_EXAMPLES=<n> changes the bound.
+app-fuzz:
+	@$(APP_VENV) && cd app && PYTHONDONTWRITEBYTECODE=1 "$$venv/bin/python" -m tests.fuzz
+
+# The OpenAPI schema: app/openapi.yaml is the committed copy of what /api/v1/schema/ serves; a test
+# fails when they differ. After changing the API: make schema, and review the diff.
+schema:
+	@$(APP_VENV) && cd app && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=schema-generation-only DJANGO_ALLOWED_HOSTS=localhost \
+	  "$$venv/bin/python" manage.py spectacular --validate --fail-on-warn --file openapi.yaml && echo "app/openapi.yaml written"
 
 # Dependencies: edit app/requirements.in (runtime) or app/requirements-dev.in (tools), then
 # `make lock` pins and hashes them; `make lock-upgrade` moves every pin to the newest allowed.

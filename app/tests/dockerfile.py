@@ -8,7 +8,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from tests.helpers import APP_DIR
+from tests.live import APP_DIR
 
 PATH = APP_DIR / "Dockerfile"
 IGNORE_PATH = APP_DIR / ".dockerignore"

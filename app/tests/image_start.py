@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from tests import dockerfile, live
-from tests.helpers import APP_DIR
+from tests.live import APP_DIR
 
 # The base image's environment (python:3.11-slim), with its /usr/local/bin under the stand-in root.
 BASE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -21,6 +21,7 @@ from tests import image_start, live
 from tests.live import PostgresCluster, request
 
 HOST = "api.example.com"
+WORKERS = 2  # WEB_CONCURRENCY, as the task definition sets it
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (runs in test.sh's PostgreSQL pass)")
@@ -56,19 +57,23 @@ class ImageStartTests(SimpleTestCase):
             "DJANGO_ALLOWED_HOSTS": HOST,
             "DJANGO_CSRF_TRUSTED_ORIGINS": f"http://{HOST}",
             "DJANGO_HTTPS_ONLY": "false",
-            "WEB_CONCURRENCY": 2,
+            "WEB_CONCURRENCY": WORKERS,
             "GUNICORN_GRACEFUL_TIMEOUT": 25,
         }
 
     @staticmethod
     def wait_until_ready(container, timeout=120):
+        """Ready, with every worker booted: one worker can answer before the next has forked."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if container.process.poll() is not None:
                 raise AssertionError(
                     f"the entrypoint exited with {container.process.returncode}:\n{container.output()}"
                 )
-            if request(container.port, "GET", "/api/v1/health/ready/", timeout=2).status == 200:
+            if (
+                request(container.port, "GET", "/api/v1/health/ready/", timeout=2).status == 200
+                and container.output().count("Booting worker") >= WORKERS
+            ):
                 return
             time.sleep(0.2)
         raise AssertionError(f"not ready after {timeout}s:\n{container.output()}")
@@ -142,7 +147,7 @@ class ImageStartTests(SimpleTestCase):
             master = container.process.pid  # setpriv exec'd sh, which exec'd gunicorn: one process
             self.assertIn(b"gunicorn", b" ".join(image_start.cmdline(master)))
             workers = image_start.children(master)
-            self.assertEqual(len(workers), 2)
+            self.assertEqual(len(workers), WORKERS, container.output())
             for pid in [master, *workers]:
                 self.assertEqual(image_start.owner_ids(pid), (uid,) * 4)
 
@@ -178,3 +183,4 @@ class ImageStartTests(SimpleTestCase):
             self.assertNotIn("Traceback", output)
             self.assertNotIn("[ERROR]", output)
             self.assertNotIn("[WARNING]", output)
+            self.assertNotIn("[CRITICAL]", output)
