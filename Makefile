@@ -21,9 +21,9 @@ go-test:
 # --- the app (app/): every Python step runs in the virtualenv made from app/requirements-dev.lock ---
 # app/scripts/venv.sh prints its path, creating it on first use; an unchanged lock reuses it.
 APP_VENV = venv=$$(bash app/scripts/venv.sh)
-.PHONY: app-venv app-lint app-format app-suite app-fuzz schema lock lock-upgrade
+.PHONY: app-venv app-lint app-format app-suite app-fuzz doctor-moto schema lock lock-upgrade
 
-app-test: app-venv app-lint app-suite app-fuzz
+app-test: app-venv app-lint app-suite app-fuzz doctor-moto
 
 app-venv:
 	@$(APP_VENV) && echo "app virtualenv: $$venv"
@@ -43,6 +43,13 @@ app-suite:
 # TASKAPI_FUZZ_SEED=<seed> reproduces a run; TASKAPI_FUZZ_EXAMPLES=<n> changes the bound.
 app-fuzz:
 	@$(APP_VENV) && cd app && PYTHONDONTWRITEBYTECODE=1 "$$venv/bin/python" -m tests.fuzz
+
+# The deployment doctor against moto's AWS emulator, run from the test virtualenv
+# (internal/doctor/moto_test.go). Plain `go test ./...` skips these tests; here a skip fails.
+doctor-moto:
+	@$(APP_VENV) && log=$$(mktemp) && trap 'rm -f "$$log"' EXIT && \
+	TASKAPI_VENV="$$venv" go test ./internal/doctor -run Moto -count=1 -v | tee "$$log" && \
+	if grep -q -- '--- SKIP' "$$log"; then echo "doctor-moto: a moto test skipped" >&2; exit 1; fi
 
 # The OpenAPI schema: app/openapi.yaml is the committed copy of what /api/v1/schema/ serves; a test
 # fails when they differ. After changing the API: make schema, and review the diff.
