@@ -8,19 +8,20 @@
 # Virtualenvs live outside the source tree, in $TASKAPI_CACHE (default ~/.cache/task-management-api),
 # one per content of the locks, interpreter and this script: an unchanged lock reuses its virtualenv
 # at once; a changed one gets a new virtualenv, and other checkouts keep theirs.
-# The interpreter is `python3` from PATH (TASKAPI_PYTHON overrides it); it must be the Python minor
-# version of the Dockerfile's base image, so the tests run what the image runs.
+# The interpreter is `python3.X` from PATH, X the minor version of the Dockerfile's base image, so the
+# tests run what the image runs (pyenv's 3.11.7 on the project's machines); TASKAPI_PYTHON overrides it.
 set -euo pipefail
 
 app="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${TASKAPI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/task-management-api}"
 mkdir -p "$cache"
 
-python=$(command -v "${TASKAPI_PYTHON:-python3}") || { echo "venv.sh: no ${TASKAPI_PYTHON:-python3} on PATH" >&2; exit 1; }
+want=$(sed -n 's/^ARG PYTHON_IMAGE=python:\([0-9]*\.[0-9]*\)\..*/\1/p' "$app/Dockerfile")
+python=$(command -v "${TASKAPI_PYTHON:-python$want}") || {
+  echo "venv.sh: no ${TASKAPI_PYTHON:-python$want} on PATH: the image (app/Dockerfile) runs Python $want" >&2; exit 1; }
 # Through pyenv's shim to the real interpreter: the virtualenv must not depend on the shim's mood.
 python=$("$python" -c 'import sys; print(sys.executable)')
 have=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-want=$(sed -n 's/^ARG PYTHON_IMAGE=python:\([0-9]*\.[0-9]*\)\..*/\1/p' "$app/Dockerfile")
 if [ "$have" != "$want" ]; then
   echo "venv.sh: $python is Python $have, but the image (app/Dockerfile) runs $want;" >&2
   echo "put a Python $want first on PATH or set TASKAPI_PYTHON" >&2
@@ -57,6 +58,8 @@ if [ ! -e "$venv/.complete" ]; then
   # sync, not install: the virtualenv holds exactly the lock's packages, nothing else.
   "$uv_env/bin/uv" pip sync --quiet --python "$venv/bin/python" --require-hashes --only-binary :all: \
     "$app/requirements-dev.lock"
-  touch "$venv/.complete"
 fi
+# .complete's time is the last use: virtualenvs of old locks unused for two weeks are removed.
+touch "$venv/.complete"
+find "$cache" -mindepth 2 -maxdepth 2 -path "$cache/venv-*/.complete" -mtime +14 -printf '%h\0' | xargs -0r rm -rf
 echo "$venv"
