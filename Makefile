@@ -21,7 +21,7 @@ go-test:
 # --- the app (app/): every Python step runs in the virtualenv made from app/requirements-dev.lock ---
 # app/scripts/venv.sh prints its path, creating it on first use; an unchanged lock reuses it.
 APP_VENV = venv=$$(bash app/scripts/venv.sh)
-.PHONY: app-venv app-lint app-format app-suite app-fuzz doctor-moto schema lock lock-upgrade
+.PHONY: app-venv app-lint app-format app-suite app-fuzz doctor-moto schema test-versions lock lock-upgrade
 
 app-test: app-venv app-lint app-suite app-fuzz doctor-moto
 
@@ -56,6 +56,10 @@ doctor-moto:
 schema:
 	@$(APP_VENV) && cd app && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=schema-generation-only DJANGO_ALLOWED_HOSTS=localhost \
 	  "$$venv/bin/python" manage.py spectacular --validate --fail-on-warn --file openapi.yaml && echo "app/openapi.yaml written"
+
+# The versions the tests run on (README "Testing", BENCHMARKS.md).
+test-versions:
+	@bash app/scripts/versions.sh
 
 # Dependencies: edit app/requirements.in (runtime) or app/requirements-dev.in (tools), then
 # `make lock` pins and hashes them; `make lock-upgrade` moves every pin to the newest allowed.

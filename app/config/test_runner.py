@@ -15,7 +15,7 @@ class CountingTestRunner(DiscoverRunner):
         self._fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
         self._fast_hashing.enable()
         # The suite runs without collectstatic; in the image the directory exists.
-        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
     def teardown_test_environment(self, **kwargs):
         self._fast_hashing.disable()
