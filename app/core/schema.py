@@ -8,6 +8,9 @@ from rest_framework.permissions import AllowAny
 from .serializers import ErrorSerializer, ValidationErrorSerializer
 
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+# gunicorn refuses a request line longer than limit_request_line (4094 bytes) before Django sees it,
+# with an HTML page: no schema for the body.
+URI_TOO_LONG = {"description": "The URL is longer than the server accepts (gunicorn's HTML error page)."}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -32,7 +35,8 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
                 if code in ("429", "503"):
                     responses[code]["headers"] = RETRY_AFTER
-        return responses
+        responses.setdefault("414", URI_TOO_LONG)
+        return dict(sorted(responses.items()))
 
     def _query_serializer(self):
         return getattr(self.view, "query_serializer_class", None) if self.method == "GET" else None
