@@ -3,9 +3,6 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 STACK ?= dev
-# Debian's interpreter sees Debian's Django packages; a pyenv `python3` earlier on PATH does not.
-PYTHON ?= /usr/bin/python3
-export PYTHON
 
 .PHONY: test fmt-check vet go-test test-engine engine-tools app-test lint-workflows up preview destroy outputs doctor
 
@@ -40,8 +37,56 @@ go-test:
 	go test ./...
 	cd tools/fakeprovider && go test .
 
-app-test:
+# --- the app (app/): every Python step runs in the virtualenv made from app/requirements-dev.lock ---
+# app/scripts/venv.sh prints its path, creating it on first use; an unchanged lock reuses it.
+APP_VENV = venv=$$(bash app/scripts/venv.sh)
+.PHONY: app-venv app-lint app-format app-suite app-fuzz doctor-moto schema test-versions lock lock-upgrade
+
+app-test: app-venv app-lint app-suite app-fuzz doctor-moto
+
+app-venv:
+	@$(APP_VENV) && echo "app virtualenv: $$venv"
+
+# ruff: lint and formatting of app/ (settings in app/ruff.toml). `make app-format` rewrites.
+app-lint:
+	@$(APP_VENV) && cd app && "$$venv/bin/ruff" check . && "$$venv/bin/ruff" format --check .
+
+app-format:
+	@$(APP_VENV) && cd app && "$$venv/bin/ruff" check --fix . && "$$venv/bin/ruff" format .
+
+# The Django suite on SQLite, then on a throwaway PostgreSQL (includes the image-equivalent start).
+app-suite:
 	bash app/scripts/test.sh
+
+# schemathesis against the live API on a throwaway PostgreSQL, bounded (app/tests/fuzz.py).
+# TASKAPI_FUZZ_SEED=<seed> reproduces a run; TASKAPI_FUZZ_EXAMPLES=<n> changes the bound.
+app-fuzz:
+	@$(APP_VENV) && cd app && PYTHONDONTWRITEBYTECODE=1 "$$venv/bin/python" -m tests.fuzz
+
+# The deployment doctor against moto's AWS emulator, run from the test virtualenv
+# (internal/doctor/moto_test.go). Plain `go test ./...` skips these tests; here a skip fails.
+doctor-moto:
+	@$(APP_VENV) && log=$$(mktemp) && trap 'rm -f "$$log"' EXIT && \
+	TASKAPI_VENV="$$venv" go test ./internal/doctor -run Moto -count=1 -v | tee "$$log" && \
+	if grep -q -- '--- SKIP' "$$log"; then echo "doctor-moto: a moto test skipped" >&2; exit 1; fi
+
+# The OpenAPI schema: app/openapi.yaml is the committed copy of what /api/v1/schema/ serves; a test
+# fails when they differ. After changing the API: make schema, and review the diff.
+schema:
+	@$(APP_VENV) && cd app && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=schema-generation-only DJANGO_ALLOWED_HOSTS=localhost \
+	  "$$venv/bin/python" manage.py spectacular --validate --fail-on-warn --file openapi.yaml && echo "app/openapi.yaml written"
+
+# The versions the tests run on (README "Testing", BENCHMARKS.md).
+test-versions:
+	@bash app/scripts/versions.sh
+
+# Dependencies: edit app/requirements.in (runtime) or app/requirements-dev.in (tools), then
+# `make lock` pins and hashes them; `make lock-upgrade` moves every pin to the newest allowed.
+lock:
+	bash app/scripts/lock.sh
+
+lock-upgrade:
+	bash app/scripts/lock.sh --upgrade
 
 # actionlint checks .github/workflows/*.yml offline. .ci/run installs it with
 # `go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12`, into $(go env GOPATH)/bin,

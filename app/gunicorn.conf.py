@@ -1,4 +1,4 @@
-"""gunicorn settings for the container (works with gunicorn 20.1 and later).
+"""gunicorn settings for the container (gunicorn 27, as requirements.lock pins it).
 
 Sized by environment variables, never by the CPU count: Fargate reports the host's CPUs, not the
 task's share (a 0.25 vCPU task sees 2).
@@ -40,6 +40,10 @@ forwarded_allow_ips = "*"
 # Worker heartbeats are file writes: keep them in memory rather than on the container's overlay.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+# gunicorn 25.1+ opens a control socket (for `gunicornc`) under $HOME, which the app user has not
+# got (/nonexistent): it logged an error at every start. Nothing here uses it.
+control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The live failure tests with one summary line each, and the concurrent-load test scaled up.
-# The same tests run in `make test` (app/scripts/test.sh) with the small default load.
+# The same tests run in `make test` (app/scripts/test.sh, in the locked virtualenv) with the small default load.
 #
 #   bash bench/failure-tests.sh                        # LIVE_LOAD_ROUNDS=400: 8 clients x 400 rounds, ~7000 requests
 #   LIVE_LOAD_ROUNDS=40 bash bench/failure-tests.sh    # what make test runs

@@ -50,9 +50,10 @@ def sh(*command):
 
 
 def python_versions():
-    code = ("import django, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg2, sys; "
+    code = ("import django, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
             "print(f'Python {sys.version.split()[0]}, Django {django.__version__}, DRF {rest_framework.__version__}, "
-            "simplejwt {j.__version__}, gunicorn {gunicorn.__version__}, psycopg2 {psycopg2.__version__.split()[0]}')")
+            "simplejwt {j.__version__}, gunicorn {gunicorn.__version__}, psycopg {psycopg.__version__} "
+            "(libpq {psycopg.pq.version() // 10000}.{psycopg.pq.version() % 10000}, {psycopg.pq.__impl__})')")
     return sh(sys.executable, "-c", code)
 
 

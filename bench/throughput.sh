@@ -6,14 +6,11 @@
 # Run it on an otherwise idle machine: wrk, both servers and PostgreSQL share its cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-/usr/bin/python3}"
+# The app's locked test virtualenv (app/requirements-dev.lock; created on first use).
+PYTHON="$(bash app/scripts/venv.sh)/bin/python"
 
 command -v wrk >/dev/null || { echo "throughput.sh: wrk is missing; on Debian: apt-get install -y wrk" >&2; exit 1; }
 command -v ss >/dev/null || { echo "throughput.sh: ss is missing; on Debian: apt-get install -y iproute2" >&2; exit 1; }
-if ! "$PYTHON" -c 'import django, rest_framework, rest_framework_simplejwt, corsheaders, whitenoise, gunicorn, psycopg2' 2>/dev/null; then
-  echo "throughput.sh: $PYTHON lacks the app's packages (see README: Run the API locally; Debian: /usr/bin/python3)" >&2
-  exit 1
-fi
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || command -v pg_ctl >/dev/null || {
   echo "throughput.sh: PostgreSQL's server programs are missing; on Debian: apt-get install -y postgresql" >&2; exit 1; }
 

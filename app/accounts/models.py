@@ -1,4 +1,5 @@
 """Users log in with their email address; there is no username."""
+
 import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager

@@ -1,9 +1,5 @@
 """The DATABASES entry, from DB_* variables: PostgreSQL when DB_HOST is set, SQLite otherwise."""
 
-import sys
-
-from django.core.exceptions import ImproperlyConfigured
-
 from . import env
 
 
@@ -12,7 +8,6 @@ def default_database(base_dir):
     if not host:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3"}
 
-    _use_a_postgres_driver_django_accepts()
     return {
         "ENGINE": "django.db.backends.postgresql",
         # A path (starting with "/") is a unix-socket directory, as in libpq.
@@ -33,26 +28,3 @@ def default_database(base_dir):
             "application_name": "task-management-api",
         },
     }
-
-
-def _use_a_postgres_driver_django_accepts():
-    """Django 4.2 refuses psycopg 3 older than 3.1.8, and Debian bookworm ships 3.1.7.
-
-    Django picks psycopg 3 whenever it imports, so on such a machine hide it and let Django fall
-    back to psycopg2. The production image installs a current psycopg 3, where this does nothing.
-    """
-    try:
-        import psycopg
-    except ImportError:
-        return
-    version = tuple(int(part) for part in psycopg.__version__.split(".")[:3] if part.isdigit())
-    if version >= (3, 1, 8):
-        return
-    try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        raise ImproperlyConfigured(
-            f"psycopg {psycopg.__version__} is too old for Django (3.1.8+ needed) and psycopg2 is "
-            "not installed: install psycopg>=3.1.8, or psycopg2 (Debian: apt-get install python3-psycopg2)"
-        ) from None
-    sys.modules["psycopg"] = None  # makes `import psycopg` raise ImportError inside Django

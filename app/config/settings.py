@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
     "core",
     "accounts",
     "tasks",
@@ -148,6 +149,23 @@ REST_FRAMEWORK = {
     # The ALB appends the client's address to X-Forwarded-For; trust exactly that one entry, so
     # throttling counts clients rather than the load balancer, and a client cannot spoof it.
     "NUM_PROXIES": 1,
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+}
+
+# The OpenAPI schema at /api/v1/schema/ (YAML; ?format=json for JSON), public like the API's shape.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Task management API",
+    "DESCRIPTION": "Tasks per user, behind email + password login with JWT bearer tokens.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Separate request and response components: ids and timestamps are never sent, always received.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["core.schema.slashed_paths_only"],
+    # core.urls.IdConverter: a database id (larger ones are simply not found).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
 }
 
 SIMPLE_JWT = {

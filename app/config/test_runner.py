@@ -1,4 +1,5 @@
 """Django's test runner, plus a closing count line and a failure when no test ran."""
+
 import warnings
 
 from django.db import connection
@@ -14,7 +15,7 @@ class CountingTestRunner(DiscoverRunner):
         self._fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
         self._fast_hashing.enable()
         # The suite runs without collectstatic; in the image the directory exists.
-        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
     def teardown_test_environment(self, **kwargs):
         self._fast_hashing.disable()
@@ -26,7 +27,8 @@ class CountingTestRunner(DiscoverRunner):
         # A test whose subtests fail is reported once per subtest; count each failing test once.
         failed = len({getattr(test, "test_case", test).id() for test, _ in result.failures + result.errors})
         failed += len(result.unexpectedSuccesses)
-        passed = result.testsRun - failed - skipped
+        # max: an error in setUpClass is a failure of no test that ran.
+        passed = max(result.testsRun - failed - skipped, 0)
         # One line a CI log reader can parse: "<database>: N passed, N failed, N skipped".
         print(f"{connection.vendor}: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
         if result.testsRun == 0:

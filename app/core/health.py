@@ -1,4 +1,5 @@
 """What the health endpoints report."""
+
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, Error, connections

@@ -3,13 +3,15 @@
 # (scripts/pg.sh) and removes again. Each run ends with "<database>: N passed, N failed, N skipped";
 # the script fails if either run fails or runs no test.
 #
-#   bash app/scripts/test.sh            # from anywhere; PYTHON picks the interpreter
+#   bash app/scripts/test.sh            # from anywhere
 #   bash app/scripts/test.sh tests.accounts   # arguments go to `manage.py test` (both runs)
+#
+# It runs in the locked virtualenv (scripts/venv.sh, created on first use).
 set -euo pipefail
 
 scripts="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 app="$(dirname "$scripts")"
-PYTHON="${PYTHON:-/usr/bin/python3}"
+PYTHON="$(bash "$scripts/venv.sh")/bin/python"
 
 # The settings the suite runs under: production-like (DEBUG off), with a test-only key.
 export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production-0123456789abcdefghij"
@@ -20,12 +22,6 @@ export PYTHONDONTWRITEBYTECODE=1
 unset DJANGO_CSRF_TRUSTED_ORIGINS DJANGO_CORS_ALLOWED_ORIGINS DJANGO_HTTPS_ONLY WEB_CONCURRENCY \
   GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSLMODE
 
-if ! "$PYTHON" -c 'import django, rest_framework, rest_framework_simplejwt, corsheaders, whitenoise, gunicorn' 2>/dev/null; then
-  echo "test.sh: $PYTHON lacks the app's packages (Django, DRF, simplejwt, cors-headers, whitenoise," >&2
-  echo "gunicorn); on Debian use /usr/bin/python3 with the python3-* packages .ci/run installs." >&2
-  exit 1
-fi
-
 run_suite() {
   local label=$1; shift
   echo "=== $label ==="
@@ -34,28 +30,6 @@ run_suite() {
 
 status=0
 run_suite "SQLite" "$@" || status=1
-
-# PostgreSQL needs a driver Django accepts: psycopg >= 3.1.8, or psycopg2 (config/database.py
-# falls back to it when psycopg is older).
-if ! "$PYTHON" - <<'EOF'
-import sys
-try:
-    import psycopg2  # noqa: F401
-    sys.exit(0)
-except ImportError:
-    pass
-try:
-    import psycopg
-except ImportError:
-    sys.exit(1)
-version = tuple(int(p) for p in psycopg.__version__.split(".")[:3] if p.isdigit())
-sys.exit(0 if version >= (3, 1, 8) else 1)
-EOF
-then
-  echo "test.sh: no PostgreSQL driver Django accepts: install psycopg>=3.1.8 or psycopg2" >&2
-  echo "(Debian bookworm ships psycopg 3.1.7: apt-get install python3-psycopg2)" >&2
-  exit 1
-fi
 
 # One cluster directory per checkout: a run killed before its cleanup leaves it behind, and the
 # next run from the same checkout stops and replaces it. A lock keeps two runs apart.

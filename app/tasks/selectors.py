@@ -1,4 +1,5 @@
 """Read-side queries for tasks: always scoped to one owner."""
+
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 

@@ -1,4 +1,5 @@
 """Write-side use cases for tasks."""
+
 from .models import Task
 
 EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date")

@@ -7,11 +7,14 @@ from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
 class TaskListView(generics.ListCreateAPIView):
+    """The caller's tasks, a page at a time (filter by status, order by a field); or create one."""
+
     serializer_class = TaskSerializer
+    query_serializer_class = TaskListQuerySerializer
     pagination_class = PageNumberPagination
 
     def get_queryset(self):
-        query = TaskListQuerySerializer(data=self.request.query_params)
+        query = self.query_serializer_class(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.list_tasks(owner=self.request.user, **query.validated_data)
 
@@ -20,6 +23,8 @@ class TaskListView(generics.ListCreateAPIView):
 
 
 class TaskDetailView(generics.RetrieveUpdateDestroyAPIView):
+    """One of the caller's tasks; anyone else's is a 404, as if it did not exist."""
+
     serializer_class = TaskSerializer
 
     def get_object(self):

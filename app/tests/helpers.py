@@ -1,4 +1,5 @@
 """Shared test helpers: users, tokens, and a client with the throttle counters reset."""
+
 import os
 import socket
 import subprocess

@@ -5,6 +5,7 @@ A request carrying `X-Test-Hold: <seconds>` first leaves a marker file in $TEST_
 counts them to know the request is being handled), then waits, then gets the real application's
 answer. Every other request goes straight through.
 """
+
 import os
 import tempfile
 import time

@@ -4,6 +4,7 @@ every outcome (status, refused, reset, timeout) instead of raising.
 
 Nothing here is imported by the product; bench/ scripts use it too.
 """
+
 import http.client
 import json
 import os
@@ -88,7 +89,7 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=10.
         return Outcome("refused", started=started, finished=time.monotonic())
     except (ConnectionResetError, BrokenPipeError):  # includes http.client.RemoteDisconnected
         return Outcome("reset", started=started, finished=time.monotonic())
-    except socket.timeout:
+    except TimeoutError:
         return Outcome("timeout", started=started, finished=time.monotonic())
     except (OSError, http.client.HTTPException) as exc:
         return Outcome(f"error:{type(exc).__name__}", started=started, finished=time.monotonic())
@@ -138,7 +139,10 @@ class Gunicorn:
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", config, "--bind", f"127.0.0.1:{self.port}", app],
-            cwd=APP_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=APP_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self):
@@ -187,7 +191,9 @@ class PostgresCluster:
         self.env = {}
 
     def create(self):
-        result = subprocess.run(["bash", str(PG_SH), "start", str(self.dir)], capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            ["bash", str(PG_SH), "start", str(self.dir)], capture_output=True, text=True, timeout=120
+        )
         if result.returncode != 0:
             raise AssertionError(f"pg.sh start failed:\n{result.stderr}")
         for line in result.stdout.splitlines():
@@ -207,8 +213,21 @@ class PostgresCluster:
         return subprocess.run(command, cwd="/", capture_output=True, text=True, timeout=timeout)
 
     def sql(self, statement):
-        result = self._pg("psql", "-h", self.env["DB_HOST"], "-p", self.env["DB_PORT"], "-U", self.env["DB_USER"],
-                          "-d", self.env["DB_NAME"], "-v", "ON_ERROR_STOP=1", "-Atc", statement)
+        result = self._pg(
+            "psql",
+            "-h",
+            self.env["DB_HOST"],
+            "-p",
+            self.env["DB_PORT"],
+            "-U",
+            self.env["DB_USER"],
+            "-d",
+            self.env["DB_NAME"],
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-Atc",
+            statement,
+        )
         if result.returncode != 0:
             raise AssertionError(f"psql {statement!r}: {result.stderr}")
         return result.stdout.strip()
@@ -222,8 +241,9 @@ class PostgresCluster:
     def start_server(self):
         """Start the stopped server again with pg.sh's options (`pg_ctl restart` reads them back
         from postmaster.opts when the server is not running)."""
-        result = self._pg("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"),
-                          "-w", "-t", "60", "restart")
+        result = self._pg(
+            "pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-t", "60", "restart"
+        )
         if result.returncode != 0:
             raise AssertionError(f"pg_ctl restart: {result.stdout}{result.stderr}")
 

@@ -1,5 +1,5 @@
 """docker-entrypoint.sh, run with stand-ins for python and gunicorn that record how they were called."""
-import os
+
 import subprocess
 import tempfile
 from pathlib import Path

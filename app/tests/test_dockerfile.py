@@ -1,16 +1,22 @@
 """The image can't be built here (no Docker engine); these check what the build and the
-infrastructure rely on, by running the build's Django step for real and reading the Dockerfile."""
+infrastructure rely on, by running the build's Django step for real and reading the Dockerfile.
+tests/test_image_start.py replays the whole Dockerfile; the drift tests below keep that replay, the
+tests' virtualenv and the Dockerfile saying the same thing."""
+
 import json
 import os
 import re
 import shlex
+import sys
 import tempfile
 
 from django.test import SimpleTestCase
 
+from tests import dockerfile, image_start
+from tests.dockerfile import instructions
 from tests.helpers import APP_DIR, run_app_process
 
-DOCKERFILE = (APP_DIR / "Dockerfile").read_text()
+DOCKERFILE = dockerfile.PATH.read_text()
 
 COLLECT_AND_SERVE = """
 import json, sys, django
@@ -28,13 +34,7 @@ print(json.dumps([url, response.status_code, response.get("Cache-Control")]))
 
 
 def final_stage():
-    return DOCKERFILE[DOCKERFILE.rindex("\nFROM "):]
-
-
-def instructions(text):
-    """(instruction, arguments) pairs, with continuation lines joined and comments dropped."""
-    joined = re.sub(r"\\\n\s*", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
-    return [tuple(line.strip().split(None, 1)) for line in joined.splitlines() if line.strip()]
+    return DOCKERFILE[DOCKERFILE.rindex("\nFROM ") :]
 
 
 class CollectstaticBuildStepTests(SimpleTestCase):
@@ -60,8 +60,9 @@ class CollectstaticBuildStepTests(SimpleTestCase):
 
 
 class DockerfileContractTests(SimpleTestCase):
-    def test_the_base_image_is_a_pinned_python_3_12_slim(self):
-        self.assertRegex(DOCKERFILE, r"ARG PYTHON_IMAGE=python:3\.12\.\d+-slim-bookworm\n")
+    def test_the_base_image_is_a_pinned_slim_python_of_the_tests_minor_version(self):
+        minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+        self.assertRegex(DOCKERFILE, rf"ARG PYTHON_IMAGE=python:{re.escape(minor)}\.\d+-slim-bookworm\n")
         self.assertEqual(DOCKERFILE.count("FROM ${PYTHON_IMAGE}"), 2)
 
     def test_the_runtime_runs_as_a_non_root_user_on_port_8000(self):
@@ -79,3 +80,65 @@ class DockerfileContractTests(SimpleTestCase):
         for name, args in instructions(DOCKERFILE):
             if name in ("ENV", "ARG"):
                 self.assertNotIn("SECRET", args)
+
+
+class DriftTests(SimpleTestCase):
+    """The Dockerfile, the replay in tests/image_start.py and the tests' virtualenv agree."""
+
+    def test_the_replay_understands_every_instruction(self):
+        image = image_start.Image("/nonexistent-image-root").plan()  # raises on anything it cannot replay
+
+        self.assertEqual(image.entrypoint, dockerfile.exec_form(dict(instructions(final_stage()))["ENTRYPOINT"]))
+        self.assertIsNotNone(image.healthcheck)
+
+    def test_the_image_installs_exactly_the_runtime_lock_by_hash_from_wheels(self):
+        build = dockerfile.stages()[0]
+        words = dockerfile.pip_install_words(build)
+
+        self.assertEqual(words[:2], ["pip", "install"])
+        self.assertEqual(
+            set(words[2:]),
+            {"--require-hashes", "--only-binary=:all:", "--no-deps", "--requirement", "/tmp/requirements.lock"},
+        )
+        self.assertEqual(words[words.index("--requirement") + 1], "/tmp/requirements.lock")
+        self.assertIn("requirements.lock /tmp/requirements.lock", build.all("COPY"))
+
+    def test_the_tests_virtualenv_installs_by_hash_from_wheels_too(self):
+        script = (APP_DIR / "scripts" / "venv.sh").read_text()
+
+        self.assertRegex(script, r"uv\" pip sync [^\n]*--require-hashes --only-binary :all:")
+        self.assertIn("requirements-dev.lock", script)
+
+    def test_the_user_the_replay_runs_as_is_the_one_the_image_creates(self):
+        image = image_start.Image("/nonexistent-image-root").plan()
+        uid, gid = image.user
+
+        self.assertNotEqual(uid, 0)
+        self.assertRegex(image.user_creation, rf"groupadd [^&]*--gid {gid} ")
+        self.assertRegex(image.user_creation, rf"useradd [^&]*--uid {uid} ")
+        self.assertEqual(image.home, "/nonexistent")
+
+    def test_the_entrypoint_is_the_script_in_the_build_context(self):
+        entrypoint = image_start.Image("/nonexistent-image-root").plan().entrypoint
+
+        self.assertEqual(entrypoint[0], "/bin/sh")
+        workdir = dict(instructions(final_stage()))["WORKDIR"]
+        self.assertTrue((APP_DIR / entrypoint[1].removeprefix(workdir + "/")).is_file(), entrypoint)
+
+    def test_dockerignore_keeps_dev_files_and_local_state_out_of_the_image(self):
+        patterns = [image_start.ignore_regex(p) for p in dockerfile.ignore_patterns()]
+
+        def ignored(path):
+            return any(p.fullmatch(path) for p in patterns)
+
+        for path in (
+            "requirements-dev.lock",
+            "requirements-uv.lock",
+            "db.sqlite3",
+            "staticfiles",
+            "tasks/__pycache__",
+            "config/__pycache__/settings.cpython-311.pyc",
+        ):
+            self.assertTrue(ignored(path), path)
+        for path in ("requirements.lock", "manage.py", "docker-entrypoint.sh", "gunicorn.conf.py", "tasks/models.py"):
+            self.assertFalse(ignored(path), path)

@@ -58,6 +58,7 @@ class GunicornConfTests(SimpleTestCase):
         self.assertGreater(conf["keepalive"], 60)  # the ALB idle timeout
         self.assertEqual(conf["max_requests"], 0)  # recycling drops keep-alive connections: opt-in only
         self.assertEqual((conf["accesslog"], conf["errorlog"]), ("-", "-"))
+        self.assertTrue(conf["control_socket_disable"])
 
     def test_sizes_come_from_the_environment(self):
         conf = load_conf(WEB_CONCURRENCY="5", GUNICORN_THREADS="1", GUNICORN_GRACEFUL_TIMEOUT="10")
@@ -109,7 +110,9 @@ class LiveGunicornTests(SimpleTestCase):
 
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/v1/health/", timeout=5) as response:
             self.assertEqual(json.load(response), {"status": "ok"})
-        request = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/v1/tasks/", headers={"Host": "api.example.com"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/api/v1/tasks/", headers={"Host": "api.example.com"}
+        )
         with self.assertRaises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=5)
         self.assertEqual(caught.exception.code, 401)  # the app answered, and wants a token
@@ -139,8 +142,9 @@ class LiveGunicornTests(SimpleTestCase):
         results = [None] * slots
 
         def call(i):
-            results[i] = live.request(server.port, "GET", "/api/v1/health/", headers={"X-Test-Hold": str(hold)},
-                                      timeout=30)
+            results[i] = live.request(
+                server.port, "GET", "/api/v1/health/", headers={"X-Test-Hold": str(hold)}, timeout=30
+            )
 
         clients = [threading.Thread(target=call, args=(i,)) for i in range(slots)]
         for client in clients:
@@ -191,14 +195,18 @@ class LiveGunicornTests(SimpleTestCase):
         kinds = [o.kind if o.kind != "http" else f"http {o.status}" for o in probes]
         self.assertTrue(probes, "no probe ran before the server exited")
         self.assertLessEqual(set(kinds), {"refused", "reset", "http 200"}, kinds)  # never a hang or a 5xx
-        self.assertIn("refused", kinds, "the listening socket stayed open until exit")
-        first_refused = kinds.index("refused")
-        self.assertEqual(set(kinds[first_refused:]), {"refused"}, kinds)  # once closed, it stays closed
-        self.assertLess(probes[first_refused].started - signalled, 2.0, "the port took too long to close")
+        # New connections stop being served once the workers notice the signal. gunicorn 24+ keeps its
+        # listening socket open while a worker drains (20-23 closed it at once): a connection opened
+        # meanwhile waits in the kernel's backlog and is reset when the worker exits, never served.
+        unanswered = [i for i, kind in enumerate(kinds) if kind != "http 200"]
+        self.assertTrue(unanswered, "every new connection was still served after the signal")
+        first_unanswered = unanswered[0]
+        self.assertLessEqual(set(kinds[first_unanswered:]), {"reset", "refused"}, kinds)
         live.report(
             "sigterm",
-            f"{len(in_flight)} requests in flight at SIGTERM ({seen} inside the app, {slots - seen} queued in a worker), all 200; probes after it: "
-            f"{_runs(kinds)}; first refused {probes[first_refused].started - signalled:.2f}s after the signal; "
+            f"{len(in_flight)} requests in flight at SIGTERM ({seen} inside the app, {slots - seen} queued in a "
+            f"worker), all 200; probes after it: {_runs(kinds)}; first unanswered opened "
+            f"{probes[first_unanswered].started - signalled:.2f}s after the signal; "
             f"exit code 0 after {exited:.2f}s (stop timeout 30 s)",
         )
 

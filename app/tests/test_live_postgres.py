@@ -7,6 +7,7 @@ database commits synchronously (`ALTER DATABASE … SET synchronous_commit = on`
 pg.sh's throwaway default (off) may drop the last commits of a crash, and that would be a fact
 about the test cluster, not about the app. Set LIVE_TEST_REPORT=1 for one summary line per test.
 """
+
 import os
 import subprocess
 import sys
@@ -41,8 +42,14 @@ class LivePostgresTests(SimpleTestCase):
         cls.addClassCleanup(cls.cluster.remove)
         cls.cluster.create()
         cls.cluster.sql(f"ALTER DATABASE {cls.cluster.env['DB_NAME']} SET synchronous_commit = on")
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate_with_lock", "--noinput"], cwd=APP_DIR,
-                                 env=cls.server_env(), capture_output=True, text=True, timeout=180)
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
+            cwd=APP_DIR,
+            env=cls.server_env(),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if migrate.returncode != 0:
             raise AssertionError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
 
@@ -85,13 +92,26 @@ class LivePostgresTests(SimpleTestCase):
                 if time.monotonic() > deadline:
                     return
                 title = f"load {tag} u{user} c{number} r{r}"
-                post = request(server.port, "POST", "/api/v1/tasks/", {"title": title, "priority": "high"},
-                               token=token, timeout=CLIENT_TIMEOUT)
+                post = request(
+                    server.port,
+                    "POST",
+                    "/api/v1/tasks/",
+                    {"title": title, "priority": "high"},
+                    token=token,
+                    timeout=CLIENT_TIMEOUT,
+                )
                 outcomes.append(post)
                 if post.status == 201:
                     created[user][post.json()["id"]] = title
-                    outcomes.append(request(server.port, "GET", f"/api/v1/tasks/{post.json()['id']}/", token=token,
-                                            timeout=CLIENT_TIMEOUT))
+                    outcomes.append(
+                        request(
+                            server.port,
+                            "GET",
+                            f"/api/v1/tasks/{post.json()['id']}/",
+                            token=token,
+                            timeout=CLIENT_TIMEOUT,
+                        )
+                    )
                 if r % 5 == 0:
                     outcomes.append(request(server.port, "GET", "/api/v1/tasks/", token=token, timeout=CLIENT_TIMEOUT))
 
@@ -134,8 +154,14 @@ class LivePostgresTests(SimpleTestCase):
             i = 0
             while not stop.is_set():
                 title = f"restart w{number} #{i}"
-                writes.append((title, request(server.port, "POST", "/api/v1/tasks/", {"title": title}, token=token,
-                                              timeout=CLIENT_TIMEOUT)))
+                writes.append(
+                    (
+                        title,
+                        request(
+                            server.port, "POST", "/api/v1/tasks/", {"title": title}, token=token, timeout=CLIENT_TIMEOUT
+                        ),
+                    )
+                )
                 i += 1
 
         def poll_readiness():
@@ -170,15 +196,20 @@ class LivePostgresTests(SimpleTestCase):
             self.cluster.start_server()
             started = time.monotonic()
             ready = wait_for(lambda: ready_since(started, 200), 15, "readiness never answered 200 again")
-            wait_for(lambda: sum(o.started > ready and o.status == 201 for _, o in list(writes)) >= 30, 15,
-                     "no 30 tasks created after the restart")
+            wait_for(
+                lambda: sum(o.started > ready and o.status == 201 for _, o in list(writes)) >= 30,
+                15,
+                "no 30 tasks created after the restart",
+            )
         finally:
             stop.set()
             for thread in threads:
                 thread.join(timeout=2 * CLIENT_TIMEOUT)
 
         everything = [o for _, o in writes] + readiness
-        self.assertEqual({o.kind for o in everything}, {"http"}, f"every request gets an answer: {describe(everything)}")
+        self.assertEqual(
+            {o.kind for o in everything}, {"http"}, f"every request gets an answer: {describe(everything)}"
+        )
         self.assertLess(max(o.seconds for o in everything), CLIENT_TIMEOUT)
         self.assertTrue(any(o.status == 200 and o.finished < down for o in readiness), "ready before the restart")
         self.assertEqual({o.status for o in readiness if stopped <= o.started and o.finished <= up}, {503})
@@ -188,7 +219,9 @@ class LivePostgresTests(SimpleTestCase):
 
         acknowledged = {o.json()["id"]: title for title, o in writes if o.status == 201}
         before = {o.json()["id"] for _, o in writes if o.status == 201 and o.finished < down}
-        self.assertEqual(self.read_back(server.port, token, acknowledged), [], "a 201 task is missing after the restart")
+        self.assertEqual(
+            self.read_back(server.port, token, acknowledged), [], "a 201 task is missing after the restart"
+        )
         listed = set(list_all_task_ids(server.port, token))
         self.assertLessEqual(set(acknowledged), listed)
         during = [o for _, o in writes if o.finished > down and o.started < ready]

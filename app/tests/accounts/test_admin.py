@@ -31,7 +31,12 @@ class UserAdminTests(TestCase):
     def test_an_operator_can_create_a_user_who_can_then_log_in(self):
         response = self.client.post(
             "/admin/accounts/user/add/",
-            {"email": "New@Example.com", "name": "New Person", "password1": "Str0ng-enough!", "password2": "Str0ng-enough!"},
+            {
+                "email": "New@Example.com",
+                "name": "New Person",
+                "password1": "Str0ng-enough!",
+                "password2": "Str0ng-enough!",
+            },
         )
 
         self.assertEqual(response.status_code, 302)

@@ -147,7 +147,9 @@ class RefreshTests(APITestCase):
     def setUp(self):
         super().setUp()
         make_user(email="alice@example.com")
-        self.tokens = self.client.post(LOGIN, {"email": "alice@example.com", "password": PASSWORD}, format="json").json()
+        self.tokens = self.client.post(
+            LOGIN, {"email": "alice@example.com", "password": PASSWORD}, format="json"
+        ).json()
 
     def test_a_refresh_token_gives_a_working_access_token(self):
         response = self.client.post(REFRESH, {"refresh": self.tokens["refresh"]}, format="json")
@@ -210,7 +212,9 @@ class AuthThrottlingTests(APITestCase):
             self.client.post(REGISTER, {}, format="json")
 
         self.assertEqual(self.attempt().status_code, 429)
-        self.assertEqual(self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json").status_code, 429)
+        self.assertEqual(
+            self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json").status_code, 429
+        )
 
     def test_refreshing_has_its_own_looser_limit(self):
         for _ in range(10):

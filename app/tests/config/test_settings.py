@@ -1,4 +1,5 @@
 """Settings are read once per process, so each case starts a fresh Python with its own environment."""
+
 import json
 import re
 
@@ -7,8 +8,12 @@ from django.test import SimpleTestCase
 from tests.helpers import run_app_process
 
 DJANGO_VARIABLES = [
-    "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
-    "DJANGO_CORS_ALLOWED_ORIGINS", "DJANGO_HTTPS_ONLY",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_CORS_ALLOWED_ORIGINS",
+    "DJANGO_HTTPS_ONLY",
 ]
 DB_VARIABLES = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSLMODE"]
 
@@ -27,7 +32,9 @@ PRINT_SETTINGS = (
 
 
 def run_with(env, args):
-    return run_app_process(args, {"DJANGO_SETTINGS_MODULE": "config.settings", **env}, drop=DJANGO_VARIABLES + DB_VARIABLES)
+    return run_app_process(
+        args, {"DJANGO_SETTINGS_MODULE": "config.settings", **env}, drop=DJANGO_VARIABLES + DB_VARIABLES
+    )
 
 
 def effective_settings(env):
@@ -80,12 +87,14 @@ class EnvironmentContractTests(SimpleTestCase):
         self.assertTrue(effective_settings({"DJANGO_DEBUG": "true"})["debug"])
 
     def test_lists_are_comma_separated(self):
-        values = effective_settings({
-            **PRODUCTION,
-            "DJANGO_ALLOWED_HOSTS": "api.example.com, alb-123.eu-west-1.elb.amazonaws.com",
-            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://api.example.com",
-            "DJANGO_CORS_ALLOWED_ORIGINS": "https://app.example.com,https://admin.example.com,",
-        })
+        values = effective_settings(
+            {
+                **PRODUCTION,
+                "DJANGO_ALLOWED_HOSTS": "api.example.com, alb-123.eu-west-1.elb.amazonaws.com",
+                "DJANGO_CSRF_TRUSTED_ORIGINS": "https://api.example.com",
+                "DJANGO_CORS_ALLOWED_ORIGINS": "https://app.example.com,https://admin.example.com,",
+            }
+        )
 
         self.assertEqual(values["hosts"], ["api.example.com", "alb-123.eu-west-1.elb.amazonaws.com"])
         self.assertEqual(values["csrf"], ["https://api.example.com"])
@@ -103,10 +112,16 @@ class EnvironmentContractTests(SimpleTestCase):
         )
 
     def test_tls_mode_and_port_can_be_set(self):
-        values = effective_settings({
-            **PRODUCTION, "DB_HOST": "db.internal", "DB_PORT": "6432", "DB_NAME": "tasks", "DB_USER": "app",
-            "DB_SSLMODE": "verify-full",
-        })
+        values = effective_settings(
+            {
+                **PRODUCTION,
+                "DB_HOST": "db.internal",
+                "DB_PORT": "6432",
+                "DB_NAME": "tasks",
+                "DB_USER": "app",
+                "DB_SSLMODE": "verify-full",
+            }
+        )
 
         self.assertEqual((values["port"], values["sslmode"]), ("6432", "verify-full"))
 

@@ -106,6 +106,8 @@ class RequestBodyLimitTests(APITestCase):
         self.assertIn("description", response.json())
 
     def test_a_nonsense_content_length_is_a_400(self):
-        response = self.client.generic("POST", "/api/v1/tasks/", "{}", content_type="application/json", CONTENT_LENGTH="ten")
+        response = self.client.generic(
+            "POST", "/api/v1/tasks/", "{}", content_type="application/json", CONTENT_LENGTH="ten"
+        )
 
         self.assertEqual(response.status_code, 400)

@@ -26,7 +26,13 @@ class TaskCrudTests(APITestCase):
         task = created.json()
         self.assertEqual(
             {k: task[k] for k in ("title", "description", "status", "priority", "due_date")},
-            {"title": "Write the report", "description": "Q3 numbers", "status": "todo", "priority": "high", "due_date": "2026-12-01"},
+            {
+                "title": "Write the report",
+                "description": "Q3 numbers",
+                "status": "todo",
+                "priority": "high",
+                "due_date": "2026-12-01",
+            },
         )
         self.assertTrue(task["created_at"] and task["updated_at"])
 
@@ -41,7 +47,9 @@ class TaskCrudTests(APITestCase):
         self.assertGreater(patched.json()["updated_at"], task["updated_at"])
 
         replaced = self.client.put(
-            detail(task["id"]), {"title": "Send the report", "status": "done", "priority": "low", "due_date": None}, format="json"
+            detail(task["id"]),
+            {"title": "Send the report", "status": "done", "priority": "low", "due_date": None},
+            format="json",
         )
         self.assertEqual(replaced.status_code, 200)
         self.assertEqual(
@@ -70,7 +78,13 @@ class TaskCrudTests(APITestCase):
     def test_invalid_fields_are_400s_naming_each_field(self):
         response = self.client.post(
             TASKS,
-            {"title": "  ", "status": "someday", "priority": "urgent", "due_date": "next tuesday", "description": "x" * 10_001},
+            {
+                "title": "  ",
+                "status": "someday",
+                "priority": "urgent",
+                "due_date": "next tuesday",
+                "description": "x" * 10_001,
+            },
             format="json",
         )
 
@@ -117,7 +131,9 @@ class TaskOwnershipTests(APITestCase):
         self.assertEqual(self.client.get(detail(self.bobs_task.id)).status_code, 404)
 
     def test_someone_elses_task_cannot_be_changed(self):
-        self.assertEqual(self.client.patch(detail(self.bobs_task.id), {"title": "Pwned"}, format="json").status_code, 404)
+        self.assertEqual(
+            self.client.patch(detail(self.bobs_task.id), {"title": "Pwned"}, format="json").status_code, 404
+        )
         self.assertEqual(self.client.put(detail(self.bobs_task.id), {"title": "Pwned"}, format="json").status_code, 404)
         self.bobs_task.refresh_from_db()
         self.assertEqual(self.bobs_task.title, "Bob's secret")
@@ -137,8 +153,14 @@ class TaskAuthenticationTests(APITestCase):
     def test_every_task_endpoint_needs_a_token(self):
         task = Task.objects.create(owner=make_user(), title="Private")
 
-        for method, url in (("get", TASKS), ("post", TASKS), ("get", detail(task.id)), ("patch", detail(task.id)),
-                            ("put", detail(task.id)), ("delete", detail(task.id))):
+        for method, url in (
+            ("get", TASKS),
+            ("post", TASKS),
+            ("get", detail(task.id)),
+            ("patch", detail(task.id)),
+            ("put", detail(task.id)),
+            ("delete", detail(task.id)),
+        ):
             with self.subTest(method=method, url=url):
                 response = getattr(self.client, method)(url, {}, format="json")
                 self.assertEqual(response.status_code, 401)

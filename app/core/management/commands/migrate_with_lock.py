@@ -27,7 +27,11 @@ class Command(BaseCommand):
             help="Seconds to wait for another process's migration to finish (default: %(default)s).",
         )
         parser.add_argument(
-            "--noinput", "--no-input", action="store_false", dest="interactive", help="Accepted for symmetry with migrate; never prompts."
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Accepted for symmetry with migrate; never prompts.",
         )
 
     def handle(self, *args, database, lock_timeout, verbosity, **options):

@@ -90,7 +90,7 @@ class ConcurrentMigrationTests(SimpleTestCase):
 
         outputs = [process.communicate(timeout=120)[0] for process in (first, second)]
 
-        for process, output in zip((first, second), outputs):
+        for process, output in zip((first, second), outputs, strict=True):
             self.assertEqual(process.returncode, 0, output)
         appliers = [output for output in outputs if "Applying tasks.0001_initial... OK" in output]
         self.assertEqual(len(appliers), 1, outputs)
@@ -110,4 +110,3 @@ class ConcurrentMigrationTests(SimpleTestCase):
         self.assertNotEqual(stuck.returncode, 0)
         self.assertIn("Gave up after 1s waiting for the migration lock", output)
         self.assertEqual(self.query("SELECT to_regclass('django_migrations') IS NULL")[0][0], True)
-
