@@ -1,24 +1,44 @@
-"""Throughput and latency of the API: the seed guide's gunicorn command against this project's
-app/gunicorn.conf.py, on one PostgreSQL, driven by the same bounded wrk load, alternately.
+"""Requests per CPU-second, requests per second and latency of the API under the seed guide's
+gunicorn command and under this project's app/gunicorn.conf.py, on one PostgreSQL, with the same
+bounded wrk load, alternately; with the servers pinned to one core and on two.
 
-    bash bench/throughput.sh [--rounds 5] [--duration 10] [--connections 16] [--threads 2]
+    bash bench/throughput.sh                  # everything: ~25 minutes
+    bash bench/throughput.sh --cores 1 --endpoints list,post --rounds 2 --duration 5
 
-  A "seed":  gunicorn config.wsgi:application   (gunicorn's defaults: 1 sync worker; no access log)
-  B "ours":  gunicorn --config gunicorn.conf.py config.wsgi:application, WEB_CONCURRENCY=2
-             (2 gthread workers x 4 threads, access log, no max_requests by default)
+Servers (--servers picks some):
+  seed-base  the seed's command, `gunicorn config.wsgi:application` (gunicorn's defaults: 1 sync
+             worker, no access log, every connection closed after one request), on the app as it was
+             before issue 14's optimizations (`git archive` of BASELINE_REF's app/)
+  seed       the same command on this checkout's app/
+  ours       `gunicorn --config gunicorn.conf.py config.wsgi:application`, WEB_CONCURRENCY=2, on this
+             checkout's app/ (2 gthread workers x 4 threads, keep-alive, access log)
 
-Both bind a free port on 127.0.0.1 instead of 0.0.0.0:8000, and A is given an empty config file:
-without one, gunicorn would read app/gunicorn.conf.py from its working directory, which the seed's
-image does not have. Everything else is identical: the same environment (DEBUG off, same secret,
-same database), the same code, the same PostgreSQL cluster (scripts/pg.sh: unix socket,
-fsync=off). Each round runs GET then POST /api/v1/tasks/, each on A then on B; the tables report
-the medians over the rounds. wrk, both servers and PostgreSQL share this machine's cores.
+All bind a free port on 127.0.0.1 instead of 0.0.0.0:8000; the seed commands get an empty config file
+(without one, gunicorn would read app/gunicorn.conf.py from its working directory, which the seed's
+image does not have). Everything else is identical: the environment (DEBUG off, same secret, same
+database), the PostgreSQL cluster (scripts/pg.sh: unix socket, fsync=off) and the load.
 
-Prints a Markdown summary; exits 1 if a server failed (a 5xx, a socket error) or a write was lost.
+Endpoints (--endpoints): list = GET /api/v1/tasks/ (a user with exactly 20 tasks: one full page),
+one = GET /api/v1/tasks/<id>/, post = POST /api/v1/tasks/, patch = PATCH /api/v1/tasks/<id>/,
+login = POST /api/v1/auth/login (each request with its own X-Forwarded-For, so that the login throttle,
+10 a minute per client, never answers 429).
+
+Cores (--cores): "1" pins the servers to CPU 0 and wrk, PostgreSQL and this script to CPU 1, the
+closest this machine gets to a small Fargate task; "2" leaves everything on both CPUs.
+
+The main figure is requests per CPU-second: requests wrk completed / CPU time (user + system, from
+/proc/<pid>/stat) of the server's own processes (gunicorn master and workers) during the run. It does
+not count wrk, PostgreSQL or anything else, so other load on the machine moves it much less than
+requests/s. Every run also records the 1-minute load average when it started and the CPU that
+processes outside the benchmark took during it.
+
+Prints Markdown; exits 1 if any run had a non-2xx response or a socket error, or a POST lost a write.
 Cleans up (servers, cluster, files) on exit, Ctrl-C or SIGTERM.
 """
+
 import argparse
 import json
+import math
 import os
 import platform
 import shlex
@@ -37,9 +57,24 @@ LUA = Path(__file__).resolve().parent / "wrk-api.lua"
 sys.path.insert(0, str(APP))
 from tests.live import Gunicorn, PostgresCluster, register_and_log_in, request, server_env  # noqa: E402
 
+# The app before issue 14's per-request CPU work (main when that work started): what "seed-base" runs.
+BASELINE_REF = "54e9495"
 SEED_COMMAND = "gunicorn config.wsgi:application --bind 0.0.0.0:8000"
 RESTART_LINE = "Autorestarting worker after current request."  # gunicorn's log line at max_requests
-ENDPOINTS = [("GET", "GET /api/v1/tasks/ (20 tasks)"), ("POST", "POST /api/v1/tasks/")]
+SERVERS = {
+    "seed-base": f"seed command, app at {BASELINE_REF}",
+    "seed": "seed command, this app",
+    "ours": "gunicorn.conf.py, this app",
+}
+ENDPOINTS = {
+    "list": "GET /api/v1/tasks/ (20 tasks)",
+    "one": "GET /api/v1/tasks/{id}/",
+    "post": "POST /api/v1/tasks/",
+    "patch": "PATCH /api/v1/tasks/{id}/",
+    "login": "POST /api/v1/auth/login",
+}
+PASSWORD = "LiveTestPass123"  # tests.live.register_and_log_in's
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def sh(*command):
@@ -50,130 +85,246 @@ def sh(*command):
 
 
 def python_versions():
-    code = ("import django, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
-            "print(f'Python {sys.version.split()[0]}, Django {django.__version__}, DRF {rest_framework.__version__}, "
-            "simplejwt {j.__version__}, gunicorn {gunicorn.__version__}, psycopg {psycopg.__version__} "
-            "(libpq {psycopg.pq.version() // 10000}.{psycopg.pq.version() % 10000}, {psycopg.pq.__impl__})')")
+    code = (
+        "import django, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
+        "print(f'Python {sys.version.split()[0]}, Django {django.__version__}, DRF {rest_framework.__version__}, "
+        "simplejwt {j.__version__}, gunicorn {gunicorn.__version__}, psycopg {psycopg.__version__} "
+        "(libpq {psycopg.pq.version() // 10000}.{psycopg.pq.version() % 10000}, {psycopg.pq.__impl__})')"
+    )
     return sh(sys.executable, "-c", code)
 
 
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def machine_facts(cluster):
-    cpu = next((line.split(":", 1)[1].strip() for line in sh("lscpu").splitlines() if line.startswith("Model name")), "?")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in sh("lscpu").splitlines() if line.startswith("Model name")), "?"
+    )
     free = sh("free", "-g").splitlines()
+    commit = sh("git", "-C", str(REPO), "log", "-1", "--format=%h %s")
+    dirty = " (with uncommitted changes)" if sh("git", "-C", str(REPO), "status", "--porcelain", "app", "bench") else ""
     return [
-        f"date (UTC): {time.strftime('%Y-%m-%d %H:%M', time.gmtime())}",
+        f"date (UTC): {time.strftime('%Y-%m-%d %H:%M', time.gmtime())}; checkout: {commit}{dirty}",
         f"nproc: {sh('nproc')} ({cpu}); kernel {platform.release()}; Debian {sh('cat', '/etc/debian_version')}",
         "free -g: " + (" ".join(free[1].split()) if len(free) > 1 else "?"),
         python_versions(),
-        f"PostgreSQL: {cluster.sql('SHOW server_version')} (pg.sh cluster: unix socket, fsync=off, synchronous_commit=off); "
-        + (sh("wrk", "--version").splitlines() or ["wrk ?"])[0].split(" Copyright")[0],
-        "load average before the run: " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        f"PostgreSQL: {cluster.sql('SHOW server_version')} (pg.sh cluster: unix socket, fsync=off, "
+        "synchronous_commit=off); " + (sh("wrk", "--version").splitlines() or ["wrk ?"])[0].split(" Copyright")[0],
+        f"uptime before the run: {sh('uptime')}",
     ]
 
 
-class CpuMeter:
-    """CPU time of this benchmark's own processes (this script, wrk, both gunicorns, PostgreSQL)
-    against everything else on the machine, from /proc, between start() and stop().
-
-    A process's cutime/cstime hold its reaped children (recycled workers, wrk, PostgreSQL backends),
-    so "sum over the live trees at the end minus at the start" counts each CPU second once.
-    """
-
-    def __init__(self, roots):
-        self.roots = roots  # pids whose process trees are ours
-
-    @staticmethod
-    def _stat(pid):
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[1]), sum(int(x) for x in fields[11:15])  # ppid, utime+stime+cutime+cstime
-
-    def _ours(self):
-        stats = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stats[int(entry)] = self._stat(entry)
-                except (OSError, IndexError, ValueError):
-                    pass
-        children = {}
-        for pid, (ppid, _) in stats.items():
-            children.setdefault(ppid, []).append(pid)
-        total, todo = 0, [pid for pid in self.roots() if pid in stats]
-        while todo:
-            pid = todo.pop()
-            total += stats[pid][1]
-            todo.extend(children.get(pid, []))
-        return total
-
-    @staticmethod
-    def _machine():
-        with open("/proc/stat") as f:
-            values = [int(x) for x in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
-        # busy: user, nice, system, steal. Interrupt time (irq, softirq: mostly the loopback traffic
-        # itself) belongs to no process and is counted as neither ours nor others'.
-        return sum(values), values[0] + values[1] + values[2] + values[7]
-
-    def start(self):
-        self.begin = (self._ours(), *self._machine())
-
-    def stop(self):
-        ours, total, busy = self._ours(), *self._machine()
-        span = max(total - self.begin[1], 1) / (os.cpu_count() or 1)  # ticks of one core over the interval
-        ours -= self.begin[0]
-        others = max(busy - self.begin[2] - ours, 0)
-        return 100 * ours / span, 100 * others / span  # percent of one core
+# ---------------------------------------------------------------------------------------------
+# /proc
 
 
-def connections_per_worker(server):
-    """Established client connections each live worker holds, largest first, plus those still
-    waiting in the listen queue (accepted by the kernel, by no worker yet): e.g. "12/4", "1/0 +15"."""
-    master = server.process.pid
-    workers = []
+def proc_stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), sum(int(x) for x in fields[11:15])  # ppid, utime+stime+cutime+cstime (ticks)
+
+
+def all_stats():
+    stats = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                        workers.append(int(entry))
+                stats[int(entry)] = proc_stat(entry)
             except (OSError, IndexError, ValueError):
                 pass
+    return stats
+
+
+def tree(stats, roots):
+    """The pids of roots and all their descendants."""
+    children = {}
+    for pid, (ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [pid for pid in roots if pid in stats]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def children_of(pid):
+    kids = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as f:
+            kids.extend(int(x) for x in f.read().split())
+    return kids
+
+
+def server_ticks(master, split=False):
+    """CPU ticks (user + system) of a gunicorn master and its workers; a worker that exited and was
+    reaped is in the master's cutime/cstime, so each tick counts once. split: (user, system) instead."""
+    user = system = 0
+    for pid in [master, *children_of(master)]:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile: the master's cutime has it once reaped
+        user += int(fields[11]) + int(fields[13])
+        system += int(fields[12]) + int(fields[14])
+    return (user, system) if split else user + system
+
+
+class OthersMeter:
+    """CPU that processes outside the benchmark (this script, wrk, the servers, PostgreSQL) took
+    between start() and stop(), in percent of one core."""
+
+    def __init__(self, benchmark_roots):
+        self.benchmark_roots = benchmark_roots
+
+    def _read(self):
+        stats = all_stats()
+        benchmark = sum(stats[pid][1] for pid in tree(stats, self.benchmark_roots()))
+        with open("/proc/stat") as f:
+            values = [int(x) for x in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+        # busy: user, nice, system, steal. Interrupt time (mostly the loopback traffic itself) belongs to
+        # no process and is counted as neither ours nor others'.
+        return benchmark, sum(values), values[0] + values[1] + values[2] + values[7]
+
+    def start(self):
+        self.begin = self._read()
+
+    def stop(self):
+        benchmark, total, busy = (now - then for now, then in zip(self._read(), self.begin, strict=True))
+        span = max(total, 1) / (os.cpu_count() or 1)  # ticks of one core over the interval
+        return 100 * max(busy - benchmark, 0) / span
+
+
+def memory(pid):
+    """(RSS, PSS) in MiB. PSS shares each page among the processes mapping it: the workers' PSS add
+    up to what they take together, which RSS (counting shared pages in every worker) overstates."""
+    rss = pss = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss / 1024, pss / 1024
+
+
+def cpus_allowed(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(line.split()[1] for line in f if line.startswith("Cpus_allowed_list:"))
+
+
+def pin_tree(roots, cpus):
+    """Set the CPU affinity of every thread of these processes and their descendants; a process
+    forked later (a PostgreSQL backend, a replaced worker) inherits its parent's."""
+    for pid in tree(all_stats(), roots):
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(tid), cpus)
+        except (OSError, ValueError):
+            pass  # exited meanwhile
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers and load
+
+
+def connections_per_worker(server, workers):
+    """Established client connections each worker holds, largest first, plus those not accepted by
+    any worker yet (in a listen queue): e.g. "12/4", "1/0 +15"."""
     lines = sh("ss", "-tnpH", "state", "established", f"( sport = :{server.port} )").splitlines()
     counts = [sum(f"pid={pid}," in line for line in lines) for pid in workers]
     queued = sum("pid=" not in line for line in lines)
     return "/".join(str(n) for n in sorted(counts, reverse=True)) + (f" +{queued}" if queued else "")
 
 
-def wrk(server, method, token, seconds, connections, threads):
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA),
-               f"http://127.0.0.1:{server.port}/api/v1/tasks/"]
-    with subprocess.Popen(command, env={**os.environ, "BENCH_METHOD": method, "BENCH_TOKEN": token},
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as running:
-        time.sleep(seconds * 0.75)
-        spread = connections_per_worker(server)  # sampled once, three quarters into the run
-        stdout, stderr = running.communicate(timeout=seconds + 60)
+def sleep_until(moment):
+    time.sleep(max(moment - time.time(), 0))
+
+
+def wait_idle(server, timeout=120):
+    """Until the server has used no CPU for half a second: requests left over from the previous run
+    (the seed's listen queue keeps up to `connections` of them) must not run into this one."""
+    deadline = time.monotonic() + timeout
+    last = server_ticks(server.process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = server_ticks(server.process.pid)
+        if now == last:
+            return
+        last = now
+
+
+def wrk(server, target, seconds, connections, threads, cpus, measure=True, settle=1):
+    """One wrk run. Measured: wrk runs `settle` s, then the `seconds`-long window on whole wall-clock
+    seconds, then one more second; requests are those answered inside the window (wrk's script counts
+    responses per second), CPU is the server's over the same window. Both ends of the window are in
+    the middle of the load, with as many requests in flight at its end as at its start: a window from
+    an idle server to the end of the run would charge the unfinished requests' CPU to the finished
+    ones (login: ~0.2 s of CPU each, up to `connections` of them)."""
+    master = server.process.pid
+    total = seconds + settle + 1 if measure else seconds
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{total}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{server.port}{target['path']}",
+    ]
+    env = {
+        **os.environ,
+        "BENCH_METHOD": target["method"],
+        "BENCH_TOKEN": target.get("token", ""),
+        "BENCH_BODY": json.dumps(target["body"]) if "body" in target else "",
+    }
+    if target.get("unique_client"):
+        env["BENCH_UNIQUE_CLIENT"] = "1"
+    with subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+    ) as running:
+        if measure:
+            start = math.ceil(time.time() + settle)
+            sleep_until(start)
+            before = server_ticks(master, split=True)
+            sleep_until(start + 0.75 * seconds)
+            spread = connections_per_worker(server, children_of(master))
+            sleep_until(start + seconds)
+            user, system = (now - then for now, then in zip(server_ticks(master, split=True), before, strict=True))
+        stdout, stderr = running.communicate(timeout=total + 60)
     for line in stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             result = json.loads(line.split(" ", 1)[1])
-            result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-            result["socket_errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
-            result["spread"] = spread
-            return result
-    raise RuntimeError(f"wrk printed no result:\n{stdout}{stderr}")
-
-
-def task_rows(cluster, user_id):
-    return int(cluster.sql(f"SELECT count(*) FROM tasks_task WHERE owner_id = {int(user_id)}"))
-
-
-def user(port, email):
-    token = register_and_log_in(port, email)
-    me = request(port, "GET", "/api/v1/auth/me", token=token)
-    return token, me.json()["id"]
+            break
+    else:
+        raise RuntimeError(f"wrk printed no result:\n{stdout}{stderr}")
+    result["socket_errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+    if measure:
+        per_second = {int(k): v for k, v in result.pop("per_second").items()}
+        result["window"] = sum(per_second.get(start + i, 0) for i in range(seconds))
+        result["rps"] = result["window"] / seconds
+        result["cpu_s"] = (user + system) / CLOCK_TICKS
+        result["system_share"] = 100 * system / max(user + system, 1)
+        result["per_cpu_s"] = result["window"] / max(result["cpu_s"], 1e-9)
+        result["cpu_pct"] = 100 * result["cpu_s"] / seconds
+        result["spread"] = spread
+    return result
 
 
 def check_server(server, worker_class, workers):
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         out = server.output()
         if f"Using worker: {worker_class}" in out and out.count("Booting worker") == workers:
@@ -183,92 +334,237 @@ def check_server(server, worker_class, workers):
         time.sleep(0.1)
 
 
-def median(values):
-    return statistics.median(values)
+def start_servers(names, env, seed_config, base_app, extra_env, cpus):
+    """The servers, started with this CPU affinity (their workers inherit it)."""
+    everything = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        servers = {}
+        for name in names:
+            if name == "seed-base":
+                servers[name] = Gunicorn(env, config=str(seed_config), cwd=base_app)
+            elif name == "seed":
+                servers[name] = Gunicorn(env, config=str(seed_config))  # no WEB_CONCURRENCY: gunicorn's 1
+            else:
+                servers[name] = Gunicorn({**env, "WEB_CONCURRENCY": "2", **extra_env})
+    finally:
+        os.sched_setaffinity(0, everything)
+    for name, server in servers.items():
+        server.wait_until_healthy()
+        if name == "ours":
+            check_server(server, "gthread", int(extra_env.get("WEB_CONCURRENCY", 2)))
+        else:
+            check_server(server, "sync", 1)
+    return servers
+
+
+def prepare_data(port, cluster):
+    """Users and tasks for the endpoints, made through the API; returns each endpoint's request."""
+    list_token = register_and_log_in(port, "bench-list@example.com")
+    for i in range(20):
+        made = request(port, "POST", "/api/v1/tasks/", {"title": f"task {i}", "priority": "medium"}, token=list_token)
+        assert made.status == 201, made
+    listed = request(port, "GET", "/api/v1/tasks/", token=list_token).json()
+    assert listed["count"] == 20 and len(listed["results"]) == 20, listed["count"]
+    post_token = register_and_log_in(port, "bench-post@example.com")
+    post_user = request(port, "GET", "/api/v1/auth/me", token=post_token).json()["id"]
+    patch_token = register_and_log_in(port, "bench-patch@example.com")
+    patched = request(port, "POST", "/api/v1/tasks/", {"title": "patch me"}, token=patch_token).json()["id"]
+    register_and_log_in(port, "bench-login@example.com")
+    return post_user, {
+        "list": {"method": "GET", "path": "/api/v1/tasks/", "token": list_token},
+        "one": {"method": "GET", "path": f"/api/v1/tasks/{listed['results'][0]['id']}/", "token": list_token},
+        "post": {
+            "method": "POST",
+            "path": "/api/v1/tasks/",
+            "token": post_token,
+            "body": {"title": "bench task", "priority": "high", "description": "created by bench/throughput.py"},
+        },
+        "patch": {
+            "method": "PATCH",
+            "path": f"/api/v1/tasks/{patched}/",
+            "token": patch_token,
+            "body": {"status": "in_progress", "priority": "low"},
+        },
+        "login": {
+            "method": "POST",
+            "path": "/api/v1/auth/login",
+            "unique_client": True,
+            "body": {"email": "bench-login@example.com", "password": PASSWORD},
+        },
+    }
+
+
+def task_rows(cluster, user_id):
+    return int(cluster.sql(f"SELECT count(*) FROM tasks_task WHERE owner_id = {int(user_id)}"))
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of discarded load per server and endpoint")
-    parser.add_argument("--ours-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for server B only, for experiments "
-                             "(e.g. GUNICORN_CMD_ARGS='--max-requests 0'); shown in the report")
+    parser.add_argument("--cores", default="1,2", help="comma-separated: 1 (servers on CPU 0), 2 (both CPUs)")
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS), help=f"comma-separated, of: {','.join(ENDPOINTS)}")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated, of: {','.join(SERVERS)}")
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git revision whose app/ seed-base runs")
+    parser.add_argument(
+        "--ours-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for server 'ours' only, for experiments "
+        "(e.g. GUNICORN_CMD_ARGS='--max-requests 0'); shown in the report",
+    )
+    parser.add_argument("--json", type=Path, help="also write every run's numbers to this file")
     args = parser.parse_args()
+    cores = [int(c) for c in args.cores.split(",")]
+    endpoints = args.endpoints.split(",")
+    names = args.servers.split(",")
+    if set(endpoints) - set(ENDPOINTS) or set(names) - set(SERVERS) or set(cores) - {1, 2}:
+        parser.error("unknown endpoint, server or core count")
+    if 1 in cores and os.cpu_count() < 2:
+        parser.error("--cores 1 needs a second CPU for wrk and PostgreSQL")
+    everything = os.sched_getaffinity(0)
+    pinned = {1: ({0}, everything - {0}), 2: (everything, everything)}  # servers, the rest
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     cluster = PostgresCluster("bench-pg")
     servers = {}
     try:
-        print("Setting up (PostgreSQL cluster, migrations, two servers) ...", file=sys.stderr)
+        print("Setting up (PostgreSQL cluster, migrations) ...", file=sys.stderr)
         cluster.create()
-        env = server_env(**cluster.env)  # DEBUG off, same secret, same database for both
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate_with_lock", "--noinput"], cwd=APP, env=env,
-                                 capture_output=True, text=True, timeout=180)
+        env = server_env(**cluster.env)  # DEBUG off, same secret, same database for every server
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
+            cwd=APP,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if migrate.returncode != 0:
             raise RuntimeError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
         facts = machine_facts(cluster)
-
-        empty = scratch / "no-config.conf.py"
-        empty.write_text("# Deliberately empty: gunicorn's defaults, as in the seed image (no gunicorn.conf.py).\n")
-        servers["A"] = Gunicorn(env, config=str(empty))  # env has no WEB_CONCURRENCY: gunicorn's default 1
-        extra = dict(item.split("=", 1) for item in args.ours_env)
-        servers["B"] = Gunicorn({**env, "WEB_CONCURRENCY": "2", **extra})
-        for server in servers.values():
-            server.wait_until_healthy()
-        check_server(servers["A"], "sync", 1)
-        check_server(servers["B"], "gthread", 2)
-
-        port = servers["B"].port
-        get_token, _ = user(port, "bench-get@example.com")
-        post_token, post_user = user(port, "bench-post@example.com")
-        for i in range(20):
-            made = request(port, "POST", "/api/v1/tasks/", {"title": f"task {i}", "priority": "medium"}, token=get_token)
-            assert made.status == 201, made
-        listed = request(port, "GET", "/api/v1/tasks/", token=get_token).json()
-        assert listed["count"] == 20 and len(listed["results"]) == 20, listed["count"]
-        tokens = {"GET": get_token, "POST": post_token}
-
-        load = dict(seconds=args.duration, connections=args.connections, threads=args.threads)
-        print("Warming up ...", file=sys.stderr)
-        for method, _ in ENDPOINTS:
-            for name in "AB":
-                wrk(servers[name], method, tokens[method], args.warmup, args.connections, args.threads)
-
+        base_app = None
+        if "seed-base" in names:
+            archive = subprocess.run(
+                ["git", "-C", str(REPO), "archive", args.baseline, "app"], capture_output=True, check=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(scratch)], input=archive, check=True)
+            base_app = scratch / "app"
+            facts.append(
+                f"seed-base: app/ of {sh('git', '-C', str(REPO), 'log', '-1', '--format=%h %s', args.baseline)}"
+            )
+        seed_config = scratch / "no-config.conf.py"
+        seed_config.write_text(
+            "# Deliberately empty: gunicorn's defaults, as in the seed image (no gunicorn.conf.py).\n"
+        )
+        extra_env = dict(item.split("=", 1) for item in args.ours_env)
         postmaster = int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0])
-        meter = CpuMeter(lambda: [os.getpid(), postmaster])
-        runs = []  # dicts: round, method, server, result..., rows_added
-        for round_number in range(1, args.rounds + 1):
-            for method, _ in ENDPOINTS:
-                for name in "AB":
-                    rows = task_rows(cluster, post_user) if method == "POST" else None
-                    restarts = servers[name].output().count(RESTART_LINE)
-                    meter.start()
-                    result = wrk(servers[name], method, tokens[method], **load)
-                    result["cpu_ours"], result["cpu_others"] = meter.stop()
-                    result["restarts"] = servers[name].output().count(RESTART_LINE) - restarts
-                    if method == "POST":
-                        result["rows_added"] = task_rows(cluster, post_user) - rows
-                    if servers[name].process.poll() is not None:
-                        raise RuntimeError(f"server {name} exited:\n{servers[name].output()}")
-                    runs.append({"round": round_number, "method": method, "server": name, **result})
-                    print(f"round {round_number} {method:4} {name}: {result['rps']:7.1f} req/s, p50 "
-                          f"{result['p50_us'] / 1000:6.1f} ms, p99 {result['p99_us'] / 1000:6.1f} ms, "
-                          f"non-2xx {result['non2xx']}, socket errors {result['socket_errors']}, CPU ours "
-                          f"{result['cpu_ours']:.0f}% others {result['cpu_others']:.0f}%", file=sys.stderr)
-        recycled = servers["B"].output().count(RESTART_LINE)
-        facts.append("load average after the run: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
-        print_report(args, facts, runs, recycled)
+        runs, memories, post_user, targets = [], [], None, None
+        for core_count in cores:
+            server_cpus, rest_cpus = pinned[core_count]
+            print(f"{core_count} core(s): starting servers ...", file=sys.stderr)
+            servers = start_servers(names, env, seed_config, base_app, extra_env, server_cpus)
+            pin_tree([postmaster], rest_cpus)
+            os.sched_setaffinity(0, rest_cpus)
+            if targets is None:
+                post_user, targets = prepare_data(servers[names[-1]].port, cluster)
+            affinity = {name: cpus_allowed(server.process.pid) for name, server in servers.items()}
+            print(
+                f"  CPUs: servers {affinity}, PostgreSQL {cpus_allowed(postmaster)}, wrk {sorted(rest_cpus)}",
+                file=sys.stderr,
+            )
+            load = dict(seconds=args.duration, connections=args.connections, threads=args.threads, cpus=rest_cpus)
+            for endpoint in endpoints:
+                for name in names:
+                    wrk(
+                        servers[name],
+                        targets[endpoint],
+                        args.warmup,
+                        args.connections,
+                        args.threads,
+                        rest_cpus,
+                        measure=False,
+                    )
+            for round_number in range(1, args.rounds + 1):
+                for endpoint in endpoints:
+                    for name in names:
+                        server = servers[name]
+                        wait_idle(server)
+                        rows = task_rows(cluster, post_user) if endpoint == "post" else None
+                        restarts = server.output().count(RESTART_LINE)
+                        loadavg = os.getloadavg()[0]
+                        others = OthersMeter(
+                            lambda servers=servers: [
+                                os.getpid(),
+                                postmaster,
+                                *(s.process.pid for s in servers.values()),
+                            ]
+                        )
+                        others.start()
+                        result = wrk(server, targets[endpoint], **load)
+                        result["cpu_others"] = others.stop()
+                        result["restarts"] = server.output().count(RESTART_LINE) - restarts
+                        if endpoint == "post":
+                            wait_idle(server)
+                            result["rows_added"] = task_rows(cluster, post_user) - rows
+                        if server.process.poll() is not None:
+                            raise RuntimeError(f"server {name} exited:\n{server.output()}")
+                        run = {
+                            "cores": core_count,
+                            "round": round_number,
+                            "endpoint": endpoint,
+                            "server": name,
+                            "load1": loadavg,
+                            **result,
+                        }
+                        runs.append(run)
+                        print(
+                            f"{core_count}c round {round_number} {endpoint:5} {name:9}: {result['rps']:7.1f} req/s, "
+                            f"{result['per_cpu_s']:6.1f} req/CPU-s ({result['cpu_pct']:.0f}% CPU, "
+                            f"{result['system_share']:.0f}% system), p50 "
+                            f"{result['p50_us'] / 1000:6.1f} ms, p99 {result['p99_us'] / 1000:6.1f} ms, "
+                            f"non-2xx {result['non2xx']}, socket errors {result['socket_errors']}, "
+                            f"spread {result['spread']}, load {loadavg:.2f}, others {result['cpu_others']:.0f}%",
+                            file=sys.stderr,
+                        )
+            for name, server in servers.items():
+                master = server.process.pid
+                memories.append(
+                    {
+                        "cores": core_count,
+                        "server": name,
+                        "master": memory(master),
+                        "workers": [memory(pid) for pid in children_of(master)],
+                        "restarts": server.output().count(RESTART_LINE),
+                    }
+                )
+            for server in servers.values():
+                server.close()
+            servers = {}
+            os.sched_setaffinity(0, everything)
+            pin_tree([postmaster], everything)
+        facts.append(f"uptime after the run: {sh('uptime')}")
+
+        print_report(args, cores, endpoints, names, facts, runs, memories, extra_env)
+        if args.json:
+            args.json.write_text(json.dumps({"facts": facts, "runs": runs, "memory": memories}, indent=1))
         failed = [r for r in runs if r["non2xx"] or r["socket_errors"]]
-        lost = [r for r in runs if r["method"] == "POST" and r["rows_added"] < r["created"]]
+        lost = [r for r in runs if r["endpoint"] == "post" and r["rows_added"] < r["created"]]
         print()
-        print(f"Check: {len(failed)} run(s) with non-2xx responses or socket errors; {len(lost)} POST run(s) with "
-              f"fewer new rows than 201 responses (lost writes).")
+        print(
+            f"Check: {len(failed)} run(s) with non-2xx responses or socket errors; {len(lost)} POST run(s) with "
+            "fewer new rows than 201 responses (lost writes)."
+        )
         return 1 if failed or lost else 0
     finally:
         for server in servers.values():
@@ -277,62 +573,149 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def print_report(args, facts, runs, recycled):
-    label = {
-        "A": "seed: `gunicorn config.wsgi:application` (defaults: 1 sync worker)",
-        "B": "ours: `gunicorn.conf.py`, WEB_CONCURRENCY=2 (2 gthread workers × 4 threads)",
-    }
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env):
     extra = "".join(f" --ours-env {shlex.quote(item)}" for item in args.ours_env)
-    if args.ours_env:
-        label["B"] += " + " + ", ".join(f"`{item}`" for item in args.ours_env)
-    print(f"Command: bash bench/throughput.sh --rounds {args.rounds} --duration {args.duration} "
-          f"--connections {args.connections} --threads {args.threads}{extra}")
+    command = (
+        f"bash bench/throughput.sh --rounds {args.rounds} --duration {args.duration} --connections "
+        f"{args.connections} --threads {args.threads} --cores {args.cores} --endpoints {args.endpoints} "
+        f"--servers {args.servers}{extra}"
+    )
+    if args.baseline != BASELINE_REF:
+        command += f" --baseline {args.baseline}"
+    print(f"Command: {command}")
     print()
     for fact in facts:
         print(f"- {fact}")
-    print(f"- load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s, "
-          f"{args.rounds} rounds, each GET then POST, each on A then B ({args.warmup} s warm-up each, discarded)")
+    print(
+        f"- load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s, {args.rounds} rounds; "
+        f"in each round every endpoint, on each server in turn ({args.warmup} s warm-up each, discarded)"
+    )
+    label = dict(SERVERS)
+    if extra_env:
+        label["ours"] += " + " + ", ".join(f"`{k}={v}`" for k, v in extra_env.items())
+    print("- servers: " + "; ".join(f"**{name}**: {label[name]}" for name in names))
     print()
-    print(f"Medians over {args.rounds} rounds; errors are summed over all rounds.")
+    compare = [
+        (b, a) for b, a in (("ours", "seed"), ("ours", "seed-base"), ("seed", "seed-base")) if a in names and b in names
+    ]
+    for core_count in cores:
+        where = "servers pinned to CPU 0; wrk and PostgreSQL on CPU 1" if core_count == 1 else "all on both CPUs"
+        print(f"#### {core_count} core{'s' if core_count > 1 else ''} ({where})")
+        print()
+        print(
+            f"Medians over {args.rounds} rounds; errors summed over the rounds. req/CPU-s: requests per CPU-second "
+            "of the server's processes."
+        )
+        print()
+        print("| endpoint | server | req/CPU-s | requests/s | server CPU | p50 | p99 | non-2xx | socket errors |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for endpoint in endpoints:
+            for name in names:
+                mine = [
+                    r for r in runs if r["cores"] == core_count and r["endpoint"] == endpoint and r["server"] == name
+                ]
+                if not mine:
+                    continue
+                med = {
+                    k: statistics.median(r[k] for r in mine)
+                    for k in ("per_cpu_s", "rps", "cpu_pct", "p50_us", "p99_us")
+                }
+                print(
+                    f"| {ENDPOINTS[endpoint]} | {name} | {med['per_cpu_s']:.1f} | {med['rps']:.1f} | "
+                    f"{med['cpu_pct']:.0f}% | {med['p50_us'] / 1000:.1f} ms | {med['p99_us'] / 1000:.1f} ms | "
+                    f"{sum(r['non2xx'] for r in mine)} | {sum(r['socket_errors'] for r in mine)} |"
+                )
+        print()
+        if compare:
+            print(
+                "Ratios, per round (same round, same endpoint): req/CPU-s and requests/s; smallest and median "
+                "over the rounds."
+            )
+            print()
+            print(
+                "| endpoint | ratio | req/CPU-s: every round | smallest | median | requests/s: every round "
+                "| smallest | median |"
+            )
+            print("| --- | --- | --- | ---: | ---: | --- | ---: | ---: |")
+            for endpoint in endpoints:
+                for b, a in compare:
+                    pairs = []
+                    for round_number in range(1, args.rounds + 1):
+                        pick = {
+                            r["server"]: r
+                            for r in runs
+                            if r["cores"] == core_count and r["endpoint"] == endpoint and r["round"] == round_number
+                        }
+                        if a in pick and b in pick and pick[a]["per_cpu_s"] and pick[a]["rps"]:
+                            pairs.append((pick[b]["per_cpu_s"] / pick[a]["per_cpu_s"], pick[b]["rps"] / pick[a]["rps"]))
+                    if not pairs:
+                        continue
+                    cpu, rps = [p[0] for p in pairs], [p[1] for p in pairs]
+                    print(
+                        f"| {ENDPOINTS[endpoint]} | {b} / {a} | {' '.join(f'{x:.2f}' for x in cpu)} | "
+                        f"**{min(cpu):.2f}×** | {statistics.median(cpu):.2f}× | {' '.join(f'{x:.2f}' for x in rps)} | "
+                        f"**{min(rps):.2f}×** | {statistics.median(rps):.2f}× |"
+                    )
+            print()
+    print(
+        "Memory after the runs (MiB; RSS counts pages shared with the master in every process, PSS splits them: "
+        "the PSS column adds up to what the server takes):"
+    )
     print()
-    print("| endpoint | server | requests/s | p50 latency | p99 latency | non-2xx | socket errors |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    for method, endpoint in ENDPOINTS:
-        stats = {}
-        for name in "AB":
-            mine = [r for r in runs if r["method"] == method and r["server"] == name]
-            stats[name] = (median([r["rps"] for r in mine]), median([r["p50_us"] for r in mine]) / 1000,
-                           median([r["p99_us"] for r in mine]) / 1000, sum(r["non2xx"] for r in mine),
-                           sum(r["socket_errors"] for r in mine))
-            rps, p50, p99, bad, sock = stats[name]
-            print(f"| {endpoint} | {label[name]} | {rps:.0f} | {p50:.1f} ms | {p99:.1f} ms | {bad} | {sock} |")
-        (ra, la, qa, _, _), (rb, lb, qb, _, _) = stats["A"], stats["B"]
-        print(f"| {endpoint} | **ratio ours / seed** | **{rb / ra:.2f}×** | {lb / la:.2f}× | {qb / qa:.2f}× | | |")
+    print("| cores | server | master RSS / PSS | each worker's RSS / PSS | PSS of master + workers | worker restarts |")
+    print("| ---: | --- | ---: | --- | ---: | ---: |")
+    for m in memories:
+        workers = ", ".join(f"{rss:.0f} / {pss:.0f}" for rss, pss in m["workers"])
+        total = m["master"][1] + sum(pss for _, pss in m["workers"])
+        print(
+            f"| {m['cores']} | {m['server']} | {m['master'][0]:.0f} / {m['master'][1]:.0f} | {workers} | "
+            f"{total:.0f} | {m['restarts']} |"
+        )
     print()
-    print("Every run (A = seed, B = ours):")
+    print("<details><summary>Every run</summary>")
     print()
-    print("| round | endpoint | server | requests | requests/s | p50 | p90 | p99 | max | non-2xx | "
-          "socket errors (connect/read/write/timeout) | worker restarts (max_requests) | connections per worker | "
-          "201s | new rows | CPU: benchmark / other processes |")
-    print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| cores | round | endpoint | server | requests in the window | requests/s | server CPU-s (system share) "
+        "| req/CPU-s | p50 | p90 | p99 "
+        "| max | non-2xx | socket errors (c/r/w/t) | connections per worker | 201s | new rows | load (1 min) "
+        "| others' CPU |"
+    )
+    print(
+        "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | ---: | ---: |"
+    )
     for r in runs:
-        print(f"| {r['round']} | {r['method']} | {r['server']} | {r['requests']} | {r['rps']:.1f} | "
-              f"{r['p50_us'] / 1000:.1f} ms | {r['p90_us'] / 1000:.1f} ms | {r['p99_us'] / 1000:.1f} ms | "
-              f"{r['max_us'] / 1000:.1f} ms | {r['non2xx']} | {r['socket_errors']} "
-              f"({r['connect']}/{r['read']}/{r['write']}/{r['timeout']}) | {r['restarts']} | {r['spread']} | "
-              f"{r['created'] if r['method'] == 'POST' else ''} | {r.get('rows_added', '')} | "
-              f"{r['cpu_ours']:.0f}% / {r['cpu_others']:.0f}% |")
+        post = r["endpoint"] == "post"
+        print(
+            f"| {r['cores']} | {r['round']} | {r['endpoint']} | {r['server']} | {r['window']} | {r['rps']:.1f} | "
+            f"{r['cpu_s']:.2f} ({r['system_share']:.0f}%) | {r['per_cpu_s']:.1f} | {r['p50_us'] / 1000:.1f} ms | "
+            f"{r['p90_us'] / 1000:.1f} ms | "
+            f"{r['p99_us'] / 1000:.1f} ms | {r['max_us'] / 1000:.1f} ms | {r['non2xx']} | {r['socket_errors']} "
+            f"({r['connect']}/{r['read']}/{r['write']}/{r['timeout']}) | {r['spread']} | "
+            f"{r['created'] if post else ''} | {r.get('rows_added', '')} | {r['load1']:.2f} | {r['cpu_others']:.0f}% |"
+        )
     print()
-    print(f"CPU is in percent of one core ({os.cpu_count()} cores = {100 * (os.cpu_count() or 1)}%): the benchmark's "
-          "own processes (wrk, both servers, PostgreSQL, this script)")
-    print("and everything else (user, system and steal time outside those process trees; interrupt time is in")
-    print(f"neither). The largest share of other processes during a run was {max(r['cpu_others'] for r in runs):.0f}%.")
-    print("Connections per worker: wrk's connections each live worker held three quarters into the run, largest")
-    print("first; \"+N\": connections waiting in the listen queue for a worker to accept them.")
-    print(f"Server B's workers restarted {recycled} time(s) on max_requests (off unless GUNICORN_MAX_REQUESTS is set) "
-          "during the measured runs.")
-    print("New rows ≥ 201s means no acknowledged write is missing; the excess is requests still in flight when")
-    print("wrk stopped (it does not count those).")
+    print("</details>")
+    print()
+    print(
+        f"Each run: wrk for 1 + {args.duration} + 1 s; the {args.duration} s window in the middle, "
+        "on whole wall-clock seconds, "
+        "is what requests, requests/s"
+    )
+    print("and server CPU-s count (latency percentiles and errors: the whole run). Server CPU-s: user + system time")
+    print("of the server's gunicorn master and workers in the window. Others' CPU: user, system and steal time")
+    print("outside the benchmark's processes during the run, in percent of one core (interrupt time")
+    print(
+        f"is in neither); the largest during a run was {max(r['cpu_others'] for r in runs):.0f}%. "
+        "Connections per worker: "
+        "wrk's connections each"
+    )
+    print('worker held three quarters into the run, largest first; "+N": not yet accepted by a worker. New rows ≥ 201s')
+    print("means no acknowledged write is missing (the excess: requests in flight when wrk stopped).")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Throughput and latency: the seed guide's gunicorn command vs app/gunicorn.conf.py (WEB_CONCURRENCY=2),
-# measured alternately on one PostgreSQL with wrk. See bench/throughput.py for what exactly runs.
-#   bash bench/throughput.sh                     # 5 rounds x (GET, POST) x (seed, ours) x 10 s: ~4 minutes
-#   bash bench/throughput.sh --rounds 3 --duration 5 --connections 32
-# Run it on an otherwise idle machine: wrk, both servers and PostgreSQL share its cores.
+# Requests per CPU-second, requests/s and latency: the seed guide's gunicorn command (on the app before
+# and after issue 14's optimizations) vs app/gunicorn.conf.py, five endpoints, servers on one core and on
+# two, measured alternately on one PostgreSQL with wrk. See bench/throughput.py for what exactly runs.
+#   bash bench/throughput.sh                # 3 rounds x 5 endpoints x 3 servers x 2 core counts x 10 s: ~25 min
+#   bash bench/throughput.sh --cores 1 --endpoints list,post --rounds 2 --duration 5
+# Requests per CPU-second counts only the servers' own CPU time; requests/s and latency need an otherwise
+# idle machine: wrk, the servers and PostgreSQL share its cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The app's locked test virtualenv (app/requirements-dev.lock; created on first use).
@@ -15,6 +17,6 @@ ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || command -v pg_ctl >/dev/null 
   echo "throughput.sh: PostgreSQL's server programs are missing; on Debian: apt-get install -y postgresql" >&2; exit 1; }
 
 # DJANGO_LOG_LEVEL etc. from the caller's shell must not reach one server and not the other: the
-# script builds both environments itself (tests/live.py server_env).
+# script builds the servers' environments itself (tests/live.py server_env).
 export PYTHONDONTWRITEBYTECODE=1
 exec "$PYTHON" bench/throughput.py "$@"

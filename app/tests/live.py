@@ -134,12 +134,12 @@ class Gunicorn:
     `timeout` that ends the caller's group ends it too.
     """
 
-    def __init__(self, env, app="config.wsgi:application", config="gunicorn.conf.py"):
+    def __init__(self, env, app="config.wsgi:application", config="gunicorn.conf.py", cwd=APP_DIR):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", config, "--bind", f"127.0.0.1:{self.port}", app],
-            cwd=APP_DIR,
+            cwd=cwd,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
