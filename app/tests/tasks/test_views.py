@@ -259,6 +259,13 @@ class TaskListTests(APITestCase):
 
         self.assertEqual(sorted(seen), sorted(f"task {n}" for n in range(7)))
 
+    def test_a_list_that_fits_on_one_page_costs_two_queries(self):
+        for n in range(20):
+            self.add(f"task {n}")
+
+        with self.assertNumQueries(2):  # the user, the page (no COUNT: core.pagination)
+            self.assertEqual(self.client.get(TASKS).json()["count"], 20)
+
     def test_a_page_past_the_end_is_a_404(self):
         self.add("only")
 
