@@ -19,6 +19,12 @@ timeout = 30
 # On SIGTERM, let in-flight requests finish for this long; must stay below the ECS stopTimeout
 # (30 s by default), or ECS sends SIGKILL mid-request.
 graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25, minimum=1)
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
+# over them by their address. With one shared socket, whichever worker happened to be awake took the
+# ALB's long-lived connections, often all of them, leaving the other worker idle (BENCHMARKS.md,
+# "Connection spread"). The kernel's choice ignores how busy a worker is; each keeps its share.
+reuse_port = True
+
 # Longer than the ALB's idle timeout (60 s), so the ALB, not gunicorn, closes idle connections:
 # otherwise a request can arrive on a connection gunicorn is closing, and the client gets a 502.
 keepalive = 75

@@ -158,6 +158,33 @@ class Gunicorn:
             time.sleep(0.1)
         raise AssertionError(f"gunicorn not healthy after {timeout}s:\n" + self.output())
 
+    def workers(self):
+        """The pids of the master's worker processes."""
+        pids = []
+        for tid in os.listdir(f"/proc/{self.process.pid}/task"):
+            pids += [int(pid) for pid in Path(f"/proc/{self.process.pid}/task/{tid}/children").read_text().split()]
+        return pids
+
+    def sockets(self, state):
+        """Inodes of the TCP sockets on the server's port in this state ("01" established, "0A" listening)."""
+        found = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == state:
+                    found.add(fields[9])
+        return found
+
+    def connections_per_worker(self):
+        """{worker pid: established TCP connections it has accepted on the server's port} (Linux /proc)."""
+        established = self.sockets("01")
+        counts = {}
+        for pid in self.workers():
+            fds = Path(f"/proc/{pid}/fd")
+            links = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
+            counts[pid] = sum(link.startswith("socket:[") and link[8:-1] in established for link in links)
+        return counts
+
     def terminate(self):
         self.process.send_signal(signal.SIGTERM)
 

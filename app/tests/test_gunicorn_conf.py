@@ -1,3 +1,4 @@
+import http.client
 import json
 import os
 import runpy
@@ -59,6 +60,7 @@ class GunicornConfTests(SimpleTestCase):
         self.assertEqual(conf["max_requests"], 0)  # recycling drops keep-alive connections: opt-in only
         self.assertEqual((conf["accesslog"], conf["errorlog"]), ("-", "-"))
         self.assertTrue(conf["control_socket_disable"])
+        self.assertTrue(conf["reuse_port"])  # a listening socket per worker: connections spread over them
 
     def test_sizes_come_from_the_environment(self):
         conf = load_conf(WEB_CONCURRENCY="5", GUNICORN_THREADS="1", GUNICORN_GRACEFUL_TIMEOUT="10")
@@ -126,6 +128,30 @@ class LiveGunicornTests(SimpleTestCase):
         self.assertLess(time.monotonic() - started, 10)
         self.assertEqual(output.count("Booting worker with pid"), 2, output)
         self.assertIn('"GET /api/v1/health/ HTTP/1.1" 200', output)  # access log on stdout
+
+    def test_long_lived_connections_spread_over_the_workers(self):
+        # The ALB keeps its connections open; each stays with the worker that accepted it. With one
+        # socket per worker the kernel assigns them by address: all 24 on one of 2 workers has a
+        # probability of 2 in 2**24.
+        server = self.start(WEB_CONCURRENCY=2, GUNICORN_THREADS=2)
+        self.wait_until_healthy(server)
+        deadline = time.monotonic() + 10
+        while len(server.sockets("0A")) < 2 and time.monotonic() < deadline:  # the second worker binds late
+            time.sleep(0.05)
+        connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10) for _ in range(24)]
+        try:
+            for connection in connections:
+                connection.request("GET", "/api/v1/health/")
+                self.assertEqual(connection.getresponse().read(), b'{"status":"ok"}')
+
+            counts = server.connections_per_worker()
+        finally:
+            for connection in connections:
+                connection.close()
+
+        self.assertEqual(sum(counts.values()), 24, counts)
+        self.assertEqual(len(counts), 2, counts)
+        self.assertTrue(all(counts.values()), f"a worker holds none of the connections: {counts}")
 
     def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_long_before_the_stop_timeout(self):
         """ECS stops a task with SIGTERM, then SIGKILL after stopTimeout (30 s).
