@@ -334,7 +334,7 @@ def check_server(server, worker_class, workers):
         time.sleep(0.1)
 
 
-def start_servers(names, env, seed_config, base_app, extra_env, cpus):
+def start_servers(names, env, seed_config, base_app, extra_env, cpus, ours_config="gunicorn.conf.py"):
     """The servers, started with this CPU affinity (their workers inherit it)."""
     everything = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cpus)
@@ -346,7 +346,7 @@ def start_servers(names, env, seed_config, base_app, extra_env, cpus):
             elif name == "seed":
                 servers[name] = Gunicorn(env, config=str(seed_config))  # no WEB_CONCURRENCY: gunicorn's 1
             else:
-                servers[name] = Gunicorn({**env, "WEB_CONCURRENCY": "2", **extra_env})
+                servers[name] = Gunicorn({**env, "WEB_CONCURRENCY": "2", **extra_env}, config=ours_config)
     finally:
         os.sched_setaffinity(0, everything)
     for name, server in servers.items():
@@ -421,6 +421,12 @@ def main():
         help="extra environment for server 'ours' only, for experiments "
         "(e.g. GUNICORN_CMD_ARGS='--max-requests 0'); shown in the report",
     )
+    parser.add_argument(
+        "--ours-config",
+        default="gunicorn.conf.py",
+        metavar="PATH",
+        help="another gunicorn config file for server 'ours', for experiments; shown in the report",
+    )
     parser.add_argument("--json", type=Path, help="also write every run's numbers to this file")
     args = parser.parse_args()
     cores = [int(c) for c in args.cores.split(",")]
@@ -473,7 +479,7 @@ def main():
         for core_count in cores:
             server_cpus, rest_cpus = pinned[core_count]
             print(f"{core_count} core(s): starting servers ...", file=sys.stderr)
-            servers = start_servers(names, env, seed_config, base_app, extra_env, server_cpus)
+            servers = start_servers(names, env, seed_config, base_app, extra_env, server_cpus, args.ours_config)
             pin_tree([postmaster], rest_cpus)
             os.sched_setaffinity(0, rest_cpus)
             if targets is None:
@@ -579,6 +585,8 @@ def main():
 
 def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env):
     extra = "".join(f" --ours-env {shlex.quote(item)}" for item in args.ours_env)
+    if args.ours_config != "gunicorn.conf.py":
+        extra += f" --ours-config {shlex.quote(args.ours_config)}"
     command = (
         f"bash bench/throughput.sh --rounds {args.rounds} --duration {args.duration} --connections "
         f"{args.connections} --threads {args.threads} --cores {args.cores} --endpoints {args.endpoints} "
@@ -597,6 +605,8 @@ def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env
     label = dict(SERVERS)
     if extra_env:
         label["ours"] += " + " + ", ".join(f"`{k}={v}`" for k, v in extra_env.items())
+    if args.ours_config != "gunicorn.conf.py":
+        label["ours"] = label["ours"].replace("gunicorn.conf.py", f"`{args.ours_config}`")
     print("- servers: " + "; ".join(f"**{name}**: {label[name]}" for name in names))
     print()
     compare = [
