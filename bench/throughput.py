@@ -10,8 +10,9 @@ Servers (--servers picks some):
              worker, no access log, every connection closed after one request), on the app as it was
              before issue 14's optimizations (`git archive` of BASELINE_REF's app/)
   seed       the same command on this checkout's app/
-  ours       `gunicorn --config gunicorn.conf.py config.wsgi:application`, WEB_CONCURRENCY=2, on this
-             checkout's app/ (2 gthread workers x 4 threads, keep-alive, access log)
+  ours       `gunicorn --config gunicorn.conf.py config.wsgi:application` on this checkout's app/, with
+             WEB_CONCURRENCY = the cores it gets (1 or 2), as the stacks size it: one gthread worker per
+             vCPU, at least one (x 4 threads, keep-alive, access log, a listening socket per worker)
 
 All bind a free port on 127.0.0.1 instead of 0.0.0.0:8000; the seed commands get an empty config file
 (without one, gunicorn would read app/gunicorn.conf.py from its working directory, which the seed's
@@ -64,7 +65,7 @@ RESTART_LINE = "Autorestarting worker after current request."  # gunicorn's log 
 SERVERS = {
     "seed-base": f"seed command, app at {BASELINE_REF}",
     "seed": "seed command, this app",
-    "ours": "gunicorn.conf.py, this app",
+    "ours": "gunicorn.conf.py (WEB_CONCURRENCY = cores), this app",
 }
 ENDPOINTS = {
     "list": "GET /api/v1/tasks/ (20 tasks)",
@@ -335,7 +336,8 @@ def check_server(server, worker_class, workers):
 
 
 def start_servers(names, env, seed_config, base_app, extra_env, cpus, ours_config="gunicorn.conf.py"):
-    """The servers, started with this CPU affinity (their workers inherit it)."""
+    """The servers, started with this CPU affinity (their workers inherit it); ours with a worker per CPU."""
+    extra_env = {"WEB_CONCURRENCY": str(len(cpus)), **extra_env}
     everything = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cpus)
     try:
@@ -346,13 +348,13 @@ def start_servers(names, env, seed_config, base_app, extra_env, cpus, ours_confi
             elif name == "seed":
                 servers[name] = Gunicorn(env, config=str(seed_config))  # no WEB_CONCURRENCY: gunicorn's 1
             else:
-                servers[name] = Gunicorn({**env, "WEB_CONCURRENCY": "2", **extra_env}, config=ours_config)
+                servers[name] = Gunicorn({**env, **extra_env}, config=ours_config)
     finally:
         os.sched_setaffinity(0, everything)
     for name, server in servers.items():
         server.wait_until_healthy()
         if name == "ours":
-            check_server(server, "gthread", int(extra_env.get("WEB_CONCURRENCY", 2)))
+            check_server(server, "gthread", int(extra_env["WEB_CONCURRENCY"]))
         else:
             check_server(server, "sync", 1)
     return servers

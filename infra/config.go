@@ -133,7 +133,7 @@ var Defaults = map[string]any{
 	"deregistrationDelay":          30,
 	"stopTimeout":                  30,
 	"logRetentionDays":             30,
-	"webConcurrency":               2,
+	"webConcurrency":               1,
 	"autoscalingCpuTarget":         60,
 	"autoscalingRequestsPerTarget": 500,
 	"domainName":                   "",

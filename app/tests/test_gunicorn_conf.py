@@ -52,7 +52,7 @@ class GunicornConfTests(SimpleTestCase):
         conf = load_conf()
 
         self.assertEqual(conf["bind"], "0.0.0.0:8000")
-        self.assertEqual(conf["workers"], 2)
+        self.assertEqual(conf["workers"], 1)  # one per vCPU: Fargate's 0.25-1 vCPU sizes
         self.assertEqual((conf["worker_class"], conf["threads"]), ("gthread", 4))
         self.assertEqual(conf["timeout"], 30)
         self.assertEqual(conf["graceful_timeout"], 25)
@@ -75,7 +75,7 @@ class GunicornConfTests(SimpleTestCase):
 
     def test_the_cpu_count_is_never_consulted(self):
         with mock.patch("os.cpu_count", return_value=64), mock.patch("multiprocessing.cpu_count", return_value=64):
-            self.assertEqual(load_conf()["workers"], 2)
+            self.assertEqual(load_conf()["workers"], 1)
 
     def test_a_bad_number_stops_gunicorn_with_the_variable_named(self):
         for value in ("two", "0"):
@@ -156,7 +156,7 @@ class LiveGunicornTests(SimpleTestCase):
     def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_long_before_the_stop_timeout(self):
         """ECS stops a task with SIGTERM, then SIGKILL after stopTimeout (30 s).
 
-        The production sizes (2 workers x 4 threads, graceful timeout 25 s); only the WSGI app is
+        The production sizes (1 worker x 4 threads, graceful timeout 25 s); only the WSGI app is
         wrapped (tests/hold_wsgi.py) so that requests are verifiably inside the app at the signal.
         """
         hold_dir = tempfile.mkdtemp()

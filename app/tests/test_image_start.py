@@ -21,7 +21,7 @@ from tests import image_start, live
 from tests.live import PostgresCluster, request
 
 HOST = "api.example.com"
-WORKERS = 2  # WEB_CONCURRENCY, as the task definition sets it
+WORKERS = 1  # WEB_CONCURRENCY, as the task definition sets it (webConcurrency)
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (runs in test.sh's PostgreSQL pass)")

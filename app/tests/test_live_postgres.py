@@ -55,7 +55,7 @@ class LivePostgresTests(SimpleTestCase):
 
     @classmethod
     def server_env(cls):
-        # The container's settings: DEBUG off, gunicorn.conf.py defaults (2 workers x 4 threads).
+        # The container's settings: DEBUG off, gunicorn.conf.py defaults (1 worker x 4 threads).
         return server_env(**cls.cluster.env, DJANGO_LOG_LEVEL="WARNING")
 
     def start_server(self):
