@@ -312,6 +312,8 @@ def live(args, cluster, app_dir):
             stacks = {}
             for line in out.read_text().splitlines():
                 stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue  # not a stack line
                 frames = tuple(f for f in stack.split(";") if not f.startswith(("process ", "thread ")))
                 stacks[frames] = stacks.get(frames, 0) + int(count)
             out.unlink()
