@@ -11,7 +11,7 @@ from config import env  # gunicorn puts its working directory (/app) on sys.path
 bind = "0.0.0.0:8000"
 
 # One worker per vCPU, at least one: on a 0.25-1 vCPU task a second worker adds no CPU, and on one
-# core it cost 5-20 % more CPU per request and tripled p99 latency (BENCHMARKS.md, "Workers per core").
+# core two cost 9-21 % more CPU per request and 3-4x the p99 latency (BENCHMARKS.md, "Workers per core").
 workers = env.integer("WEB_CONCURRENCY", 1, minimum=1)
 threads = env.integer("GUNICORN_THREADS", 4, minimum=1)
 worker_class = "gthread" if threads > 1 else "sync"

@@ -175,15 +175,18 @@ class Gunicorn:
                     found.add(fields[9])
         return found
 
+    def worker_sockets(self, state):
+        """{worker pid: inodes of the sockets on the server's port in this state that it holds}."""
+        wanted = self.sockets(state)
+        held = {}
+        for pid in self.workers():
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir() if fd.is_symlink()]
+            held[pid] = {link[8:-1] for link in links if link.startswith("socket:[") and link[8:-1] in wanted}
+        return held
+
     def connections_per_worker(self):
         """{worker pid: established TCP connections it has accepted on the server's port} (Linux /proc)."""
-        established = self.sockets("01")
-        counts = {}
-        for pid in self.workers():
-            fds = Path(f"/proc/{pid}/fd")
-            links = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
-            counts[pid] = sum(link.startswith("socket:[") and link[8:-1] in established for link in links)
-        return counts
+        return {pid: len(inodes) for pid, inodes in self.worker_sockets("01").items()}
 
     def terminate(self):
         self.process.send_signal(signal.SIGTERM)
