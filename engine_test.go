@@ -220,7 +220,7 @@ func TestEngineConfigChanges(t *testing.T) {
 			// Back again: only deletions and updates, the database still untouched.
 			name:   "natGateways single to none",
 			config: map[string]string{"natGateways": "none"},
-			check: func(t *testing.T, res *enginetest.Result) { natSwitch(t, res, apitype.OpReplace, apitype.OpCreate) },
+			check:  func(t *testing.T, res *enginetest.Result) { natSwitch(t, res, apitype.OpReplace, apitype.OpCreate) },
 		},
 		{
 			// A major version upgrade is an in-place modification of the instance, never a new database.
