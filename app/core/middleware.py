@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.http import JsonResponse
 
 from . import views
+from .exceptions import error_response
 
 LIVENESS_PATH = "/api/v1/health"
 READINESS_PATH = "/api/v1/health/ready"
@@ -47,7 +47,8 @@ class RequestBodyLimitMiddleware:
             if length < 0:
                 raise ValueError
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            return error_response("Invalid Content-Length header.", "invalid_content_length", status=400)
         if limit is not None and length > limit:
-            return JsonResponse({"detail": f"Request body too large: the limit is {limit} bytes."}, status=413)
+            message = f"Request body too large: the limit is {limit} bytes."
+            return error_response(message, "request_too_large", status=413)
         return self.get_response(request)

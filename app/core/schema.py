@@ -2,10 +2,9 @@
 so that every documented endpoint documents its failures too (schemathesis checks that they match)."""
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework.permissions import AllowAny
 
-from .serializers import ErrorSerializer, ValidationErrorSerializer
+from .serializers import ErrorSerializer
 
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 # gunicorn refuses a request line longer than limit_request_line (4094 bytes) before Django sees it,
@@ -18,7 +17,7 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         errors = {}
         if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or self._query_serializer():
-            errors["400"] = ValidationErrorSerializer
+            errors["400"] = ErrorSerializer
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ErrorSerializer
         if "{" in self.path or (self.method == "GET" and self._get_paginator()):  # no such id, or no such page
@@ -44,18 +43,6 @@ class AutoSchema(openapi.AutoSchema):
     def get_override_parameters(self):
         query = self._query_serializer()
         return [*super().get_override_parameters(), *([query] if query else [])]
-
-
-class ValidationErrorExtension(OpenApiSerializerExtension):
-    target_class = ValidationErrorSerializer
-
-    def map_serializer(self, auto_schema, direction):
-        messages = {"type": "array", "items": {"type": "string"}}
-        return {
-            "type": "object",
-            "properties": {"detail": {"type": "string"}, "non_field_errors": messages},
-            "additionalProperties": messages,
-        }
 
 
 def slashed_paths_only(endpoints, **kwargs):

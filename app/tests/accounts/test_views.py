@@ -45,14 +45,14 @@ class RegisterTests(APITestCase):
         response = self.register({"email": "Test@Example.COM", "password": "An0ther-Passw0rd", "name": "Someone"})
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("already exists", response.json()["email"][0])
+        self.assertIn("already exists", response.json()["fields"]["email"][0])
         self.assertEqual(User.objects.count(), 1)
 
     def test_an_invalid_email_is_refused(self):
         response = self.register({"email": "not-an-email", "password": PASSWORD, "name": "Test User"})
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(list(response.json()), ["email"])
+        self.assertEqual(list(response.json()["fields"]), ["email"])
 
     def test_weak_passwords_are_refused_with_the_reason(self):
         cases = {
@@ -66,22 +66,22 @@ class RegisterTests(APITestCase):
                 response = self.register({"email": "testuser1@example.com", "password": password, "name": "Test User"})
 
                 self.assertEqual(response.status_code, 400)
-                self.assertIn(reason, " ".join(response.json()["password"]))
+                self.assertIn(reason, " ".join(response.json()["fields"]["password"]))
         self.assertFalse(User.objects.exists())
 
     def test_each_missing_field_is_named(self):
         response = self.register({})
 
         self.assertEqual(response.status_code, 400)
-        body = response.json()
+        fields = response.json()["fields"]
         for field in ("email", "password", "name"):
-            self.assertEqual(body[field], ["This field is required."])
+            self.assertEqual(fields[field], ["This field is required."])
 
     def test_a_blank_name_is_refused(self):
         response = self.register({"email": "test@example.com", "password": PASSWORD, "name": "   "})
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("name", response.json())
+        self.assertIn("name", response.json()["fields"])
 
     def test_a_json_array_instead_of_an_object_is_a_400(self):
         response = self.client.post(REGISTER, "[]", content_type="application/json")
@@ -140,7 +140,7 @@ class LoginTests(APITestCase):
         response = self.client.post(LOGIN, {}, format="json")
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"email", "password"})
+        self.assertEqual(set(response.json()["fields"]), {"email", "password"})
 
 
 class RefreshTests(APITestCase):

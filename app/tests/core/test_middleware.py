@@ -103,7 +103,7 @@ class RequestBodyLimitTests(APITestCase):
         response = self.client.post("/api/v1/tasks/", body, content_type="application/json")
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("description", response.json())
+        self.assertIn("description", response.json()["fields"])
 
     def test_a_nonsense_content_length_is_a_400(self):
         response = self.client.generic(

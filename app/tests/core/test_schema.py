@@ -70,6 +70,10 @@ class SchemaTests(SimpleTestCase):
                         self.assertIn("400", codes)
                     if path != "/api/v1/health/":
                         self.assertIn("503", codes)
+                    for code, response in operation["responses"].items():
+                        if code.startswith("4") and "content" in response:  # 414 is gunicorn's HTML
+                            schema = response["content"]["application/json"]["schema"]
+                            self.assertEqual(schema, {"$ref": "#/components/schemas/Error"}, code)
 
     def test_the_schema_is_served_without_a_token(self):
         yaml_response = self.client.get("/api/v1/schema/", HTTP_HOST="localhost")

@@ -89,7 +89,7 @@ class TaskCrudTests(APITestCase):
         )
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"title", "status", "priority", "due_date", "description"})
+        self.assertEqual(set(response.json()["fields"]), {"title", "status", "priority", "due_date", "description"})
         self.assertFalse(Task.objects.exists())
 
     def test_put_without_a_title_is_a_400(self):
@@ -204,7 +204,7 @@ class TaskListTests(APITestCase):
         response = self.client.get(TASKS + "?status=someday&ordering=owner__password")
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"status", "ordering"})
+        self.assertEqual(set(response.json()["fields"]), {"status", "ordering"})
 
     def test_order_by_priority_means_importance_not_alphabet(self):
         self.add("meh", priority=Task.Priority.LOW)
