@@ -32,8 +32,10 @@ class AutoSchema(openapi.AutoSchema):
         for code, serializer in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
-                if code in ("429", "503"):
+                if code == "503":  # not readiness's own 503, a report
                     responses[code]["headers"] = RETRY_AFTER
+        if "429" in responses:  # DRF's throttles, and the login limits declared by LoginView
+            responses["429"]["headers"] = RETRY_AFTER
         responses.setdefault("414", URI_TOO_LONG)
         return dict(sorted(responses.items()))
 

@@ -1,4 +1,4 @@
-"""Shared test helpers: users, tokens, and a client with the throttle counters reset."""
+"""Shared test helpers: users, tokens, processes, an unreachable database."""
 
 import os
 import socket
@@ -7,7 +7,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.cache import cache
 from django.db import connections
 from django.db.utils import load_backend
 from rest_framework import test
@@ -20,9 +19,7 @@ PASSWORD = "TestPass123"
 
 
 class APITestCase(test.APITestCase):
-    def setUp(self):
-        super().setUp()
-        cache.clear()  # throttle counters live in the cache and would leak between tests
+    # Rate-limit counters are database rows (core.ratelimit): each test's transaction rolls them back.
 
     def log_in(self, user):
         """Send an access token for `user` with every following request."""
