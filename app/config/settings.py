@@ -6,6 +6,8 @@ Outside DEBUG the process refuses to start without DJANGO_SECRET_KEY and DJANGO_
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from . import env
 from .database import default_database
 
@@ -132,6 +134,16 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W005",
     "security.W021",
 ]
+
+# Django's admin at /admin/: off unless asked for, and then only over HTTPS (its password and session
+# cookie would otherwise cross the internet in clear); see the README's "Operating the app".
+ADMIN_ENABLED = env.flag("DJANGO_ADMIN_ENABLED", default=False)
+if ADMIN_ENABLED and not (HTTPS_ONLY or DEBUG):
+    raise ImproperlyConfigured(
+        "DJANGO_ADMIN_ENABLED is on but DJANGO_HTTPS_ONLY is not: the admin's password and session "
+        "cookie would cross the network in clear; serve HTTPS, or reach the admin's tasks with "
+        "manage.py through ECS Exec instead (README, 'Operating the app')"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
