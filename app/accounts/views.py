@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -40,7 +41,9 @@ class RegisterView(PublicView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.register_user(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        # The account's own URL in this API (with the new account's token).
+        location = request.build_absolute_uri(reverse("me"))
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class LoginView(PublicView):

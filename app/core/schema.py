@@ -7,6 +7,9 @@ from rest_framework.permissions import AllowAny
 from .serializers import ErrorSerializer
 
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+LOCATION = {
+    "Location": {"schema": {"type": "string", "format": "uri"}, "required": True, "description": "The new resource."}
+}
 # gunicorn refuses a request line longer than limit_request_line (4094 bytes) before Django sees it,
 # with an HTML page: no schema for the body.
 URI_TOO_LONG = {"description": "The URL is longer than the server accepts (gunicorn's HTML error page)."}
@@ -36,6 +39,8 @@ class AutoSchema(openapi.AutoSchema):
                     responses[code]["headers"] = RETRY_AFTER
         if "429" in responses:  # DRF's throttles, and the login limits declared by LoginView
             responses["429"]["headers"] = RETRY_AFTER
+        if "201" in responses:
+            responses["201"]["headers"] = LOCATION
         responses.setdefault("414", URI_TOO_LONG)
         return dict(sorted(responses.items()))
 

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import generics
 
 from core.pagination import PageNumberPagination
@@ -20,6 +21,9 @@ class TaskListView(generics.ListCreateAPIView):
 
     def perform_create(self, serializer):
         serializer.instance = services.create_task(owner=self.request.user, **serializer.validated_data)
+
+    def get_success_headers(self, data):
+        return {"Location": self.request.build_absolute_uri(reverse("task-detail", args=[data["id"]]))}
 
 
 class TaskDetailView(generics.RetrieveUpdateDestroyAPIView):

@@ -41,6 +41,11 @@ class RegisterTests(APITestCase):
 
         self.assertEqual(response.status_code, 200)
 
+    def test_the_answer_says_where_the_new_account_is(self):
+        response = self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json")
+
+        self.assertEqual(response["Location"], "http://testserver/api/v1/auth/me/")
+
     def test_a_trailing_slash_works_too(self):
         response = self.client.post(REGISTER + "/", SEED_REGISTER_PAYLOAD, content_type="application/json")
 

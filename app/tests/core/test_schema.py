@@ -70,6 +70,8 @@ class SchemaTests(SimpleTestCase):
                         self.assertIn("400", codes)
                     if path != "/api/v1/health/":
                         self.assertIn("503", codes)
+                    if "201" in codes:
+                        self.assertIn("Location", operation["responses"]["201"].get("headers", {}))
                     for code, response in operation["responses"].items():
                         if code.startswith("4") and "content" in response:  # 414 is gunicorn's HTML
                             schema = response["content"]["application/json"]["schema"]

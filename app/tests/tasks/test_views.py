@@ -61,6 +61,16 @@ class TaskCrudTests(APITestCase):
         self.assertEqual(deleted.status_code, 204)
         self.assertEqual(self.client.get(detail(task["id"])).status_code, 404)
 
+    def test_the_answer_says_where_the_new_task_is(self):
+        created = self.client.post(TASKS, {"title": "Buy milk"}, format="json")
+        behind_https = self.client.post(
+            TASKS, {"title": "Buy milk"}, format="json", HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https"
+        )
+
+        self.assertEqual(created["Location"], f"http://testserver{detail(created.json()['id'])}")
+        self.assertEqual(self.client.get(created["Location"]).json(), created.json())
+        self.assertEqual(behind_https["Location"], f"https://localhost{detail(behind_https.json()['id'])}")
+
     def test_a_title_is_all_a_new_task_needs(self):
         response = self.client.post(TASKS, {"title": "Buy milk"}, format="json")
 
