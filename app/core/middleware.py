@@ -3,8 +3,13 @@ from django.conf import settings
 from . import views
 from .exceptions import error_response
 
-LIVENESS_PATH = "/api/v1/health"
-READINESS_PATH = "/api/v1/health/ready"
+# Request paths without their trailing slash. /api/v1/ is the old deployment guide's health check
+# path: a load balancer still configured with it keeps getting its 200.
+HEALTH_VIEWS = {
+    "/api/v1/health": views.liveness,
+    "/api/v1": views.liveness,
+    "/api/v1/health/ready": views.readiness,
+}
 
 
 class HealthCheckMiddleware:
@@ -20,7 +25,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.method in ("GET", "HEAD"):
-            view = {LIVENESS_PATH: views.liveness, READINESS_PATH: views.readiness}.get(request.path_info.rstrip("/"))
+            view = HEALTH_VIEWS.get(request.path_info.rstrip("/"))
             if view:
                 response = view(request)
                 response.render()  # a view's response is rendered by URL routing, which this skips
