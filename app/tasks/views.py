@@ -8,7 +8,8 @@ from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
 class TaskListView(generics.ListCreateAPIView):
-    """The caller's tasks, a page at a time (filter by status, order by a field); or create one."""
+    """The caller's tasks, a page at a time (filter by status, priority, due dates and title, order by a
+    field); or create one."""
 
     serializer_class = TaskSerializer
     query_serializer_class = TaskListQuerySerializer

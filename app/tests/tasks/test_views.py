@@ -274,6 +274,59 @@ class TaskListTests(APITestCase):
 
         self.assertEqual(self.client.get(TASKS + "?page=2").status_code, 404)
 
+    def test_filter_by_priority(self):
+        self.add("meh", priority=Task.Priority.LOW)
+        self.add("now", priority=Task.Priority.HIGH)
+
+        self.assertEqual(self.titles("?priority=high"), ["now"])
+        self.assertEqual(self.titles("?priority=low"), ["meh"])
+
+    def test_filter_by_a_due_date_range_inclusive(self):
+        self.add("someday")
+        self.add("november", due_date=date(2026, 11, 30))
+        self.add("december", due_date=date(2026, 12, 1))
+        self.add("new year", due_date=date(2027, 1, 1))
+
+        self.assertEqual(self.titles("?due_after=2026-12-01&ordering=due_date"), ["december", "new year"])
+        self.assertEqual(self.titles("?due_before=2026-12-01&ordering=due_date"), ["november", "december"])
+        self.assertEqual(self.titles("?due_after=2026-12-01&due_before=2026-12-01"), ["december"])
+
+    def test_search_the_title_ignoring_case(self):
+        self.add("Buy MILK")
+        self.add("buy bread")
+        self.add("100% done")
+
+        self.assertEqual(self.titles("?search=milk"), ["Buy MILK"])
+        self.assertEqual(self.titles("?search=BUY&ordering=title"), ["Buy MILK", "buy bread"])
+        self.assertEqual(self.titles("?search=%25"), ["100% done"])  # a literal %, not a wildcard
+        self.assertEqual(len(self.titles("?search=")), 3)
+
+    def test_bad_filter_values_are_400s_naming_the_parameter(self):
+        for query, field in (
+            ("?priority=urgent", "priority"),
+            ("?due_after=tomorrow", "due_after"),
+            ("?due_before=2026-02-30", "due_before"),
+            ("?due_after=2026-12-02&due_before=2026-12-01", "due_before"),
+            ("?search=" + "x" * 201, "search"),
+        ):
+            with self.subTest(query=query[:40]):
+                response = self.client.get(TASKS + query)
+
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(list(response.json()["fields"]), [field])
+
+    def test_filters_keep_their_place_in_the_page_links(self):
+        for n in range(3):
+            self.add(f"milk {n}", priority=Task.Priority.HIGH)
+        self.add("bread", priority=Task.Priority.HIGH)
+
+        first = self.client.get(TASKS + "?search=milk&priority=high&page_size=2").json()
+        second = self.client.get(first["next"]).json()
+
+        self.assertEqual(first["count"], 3)
+        self.assertEqual(len(first["results"]) + len(second["results"]), 3)
+        self.assertTrue(all("milk" in t["title"] for t in second["results"]))
+
     def test_filter_ordering_and_paging_combine(self):
         for n in range(4):
             self.add(f"done {n}", status="done", priority=(n % 3) + 1)
