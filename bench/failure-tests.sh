@@ -6,7 +6,8 @@
 #   LIVE_LOAD_ROUNDS=40 bash bench/failure-tests.sh    # what make test runs
 #
 #   tests.test_gunicorn_conf.LiveGunicornTests   SIGTERM with requests in flight (SQLite and PostgreSQL passes)
-#   tests.test_live_postgres                     concurrent load; database restart under load (PostgreSQL pass)
+#   tests.test_live_postgres                     concurrent load; database restart under load; login limits
+#                                                across servers and restarts (PostgreSQL pass)
 #
 # Bounded: each test has its own time limits, and the whole run stops after 15 minutes. test.sh and
 # the tests remove their PostgreSQL clusters and servers; a run killed with SIGKILL leaves them to

@@ -14,6 +14,7 @@ DJANGO_VARIABLES = [
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_CORS_ALLOWED_ORIGINS",
     "DJANGO_HTTPS_ONLY",
+    "DJANGO_ADMIN_ENABLED",
 ]
 DB_VARIABLES = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSLMODE"]
 
@@ -74,6 +75,12 @@ class StartupRefusalTests(SimpleTestCase):
 
         self.assertEqual(result.returncode, 0, result.stderr)
 
+    def test_the_admin_is_refused_without_https(self):
+        result = run_with({**PRODUCTION, "DJANGO_ADMIN_ENABLED": "1"}, ["manage.py", "check"])
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_ADMIN_ENABLED is on but DJANGO_HTTPS_ONLY is not", result.stderr)
+
     def test_a_postgres_host_needs_a_database_name_and_user(self):
         result = run_with({**PRODUCTION, "DB_HOST": "db.internal"}, ["manage.py", "check"])
 
@@ -124,6 +131,28 @@ class EnvironmentContractTests(SimpleTestCase):
         )
 
         self.assertEqual((values["port"], values["sslmode"]), ("6432", "verify-full"))
+
+
+class AdminSwitchTests(SimpleTestCase):
+    """DJANGO_ADMIN_ENABLED decides whether /admin/ exists (config.urls), read in a fresh process."""
+
+    STATUS_OF_ADMIN = (
+        "import django; django.setup(); from django.test import Client; "
+        "print(Client().get('/admin/', HTTP_HOST='api.example.com', secure=True).status_code)"
+    )
+
+    def admin_status(self, env):
+        result = run_with({**PRODUCTION, **env}, ["-c", self.STATUS_OF_ADMIN])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout.strip().splitlines()[-1]
+
+    def test_off_unless_enabled(self):
+        self.assertEqual(self.admin_status({"DJANGO_HTTPS_ONLY": "1"}), "404")
+        self.assertEqual(self.admin_status({"DJANGO_HTTPS_ONLY": "1", "DJANGO_ADMIN_ENABLED": "0"}), "404")
+
+    def test_served_when_enabled_with_https(self):
+        # To its login page (rendering that needs collectstatic's manifest, as in the image).
+        self.assertEqual(self.admin_status({"DJANGO_HTTPS_ONLY": "1", "DJANGO_ADMIN_ENABLED": "1"}), "302")
 
 
 class DeployCheckTests(SimpleTestCase):
