@@ -1,9 +1,15 @@
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
+
+from .postgresql import errors as database_errors
+
+logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying while the database is unreachable.
 DATABASE_RETRY_AFTER = 5
@@ -18,6 +24,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     if database_unavailable(exc):
+        # Django logs the 503 too, but as "Service Unavailable: <path>" only.
+        logger.warning("answering 503: %s", database_errors.describe(exc))
         set_rollback()
         return Response(
             {"detail": "The database is unavailable; retry shortly."},

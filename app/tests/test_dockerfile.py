@@ -42,7 +42,7 @@ class CollectstaticBuildStepTests(SimpleTestCase):
         run_line = next(args for name, args in instructions(DOCKERFILE) if name == "RUN" and "collectstatic" in args)
         words = shlex.split(run_line)
         build_env = dict(word.split("=", 1) for word in words[: words.index("python")])
-        self.assertEqual(set(build_env), {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"})
+        self.assertEqual(set(build_env), {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DB_SQLITE"})
 
         with tempfile.TemporaryDirectory() as static_root:
             # Only what the build has: those variables, no database, no DEBUG.

@@ -86,7 +86,7 @@ class LiveGunicornTests(SimpleTestCase):
     """The real server with this configuration, as the container runs it (apart from the port)."""
 
     def start(self, app="config.wsgi:application", **env):
-        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", **env), app=app)
+        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", DB_SQLITE=1, **env), app=app)
         self.addCleanup(server.close)
         return server
 
