@@ -76,6 +76,16 @@ class DockerfileContractTests(SimpleTestCase):
         entrypoint = dict(instructions(final_stage()))["ENTRYPOINT"]
         self.assertTrue(entrypoint.startswith("["), entrypoint)
 
+    def test_the_healthcheck_passes_while_the_entrypoint_keeps_its_migration_marker(self):
+        stage = dict(instructions(final_stage()))
+        marker = dict(dockerfile.env_assignments(stage["ENV"]))["MIGRATION_MARKER"]
+        command = dockerfile.exec_form(stage["HEALTHCHECK"][stage["HEALTHCHECK"].index("CMD ") + 4 :])
+
+        self.assertEqual(marker, "/tmp/migrating")  # infra.MigrationMarker
+        self.assertEqual(command[:2], ["python", "-c"])
+        self.assertIn(f"os.path.exists('{marker}') or urllib.request.urlopen(", command[2])
+        self.assertIn('marker="$MIGRATION_MARKER"', (APP_DIR / "docker-entrypoint.sh").read_text())
+
     def test_no_secret_is_baked_into_the_image_environment(self):
         for name, args in instructions(DOCKERFILE):
             if name in ("ENV", "ARG"):

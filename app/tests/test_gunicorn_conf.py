@@ -21,9 +21,10 @@ from tests.live import Gunicorn, server_env
 
 CONF = str(APP_DIR / "gunicorn.conf.py")
 
-# The ECS task definition's container health check, verbatim (the test substitutes the port).
+# The ECS task definition's container health check, verbatim (the test substitutes the port and the
+# migration marker's path: nothing migrates here).
 ECS_HEALTH_CHECK = (
-    "import sys,urllib.request; sys.exit(0 if urllib.request.urlopen("
+    "import os,sys,urllib.request; sys.exit(0 if os.path.exists('/tmp/migrating') or urllib.request.urlopen("
     "'http://127.0.0.1:8000/api/v1/health/', timeout=3).status == 200 else 1)"
 )
 SETTINGS_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_GRACEFUL_TIMEOUT")
@@ -91,7 +92,7 @@ class LiveGunicornTests(SimpleTestCase):
         return server
 
     def health_check(self, port):
-        command = ECS_HEALTH_CHECK.replace(":8000/", f":{port}/")
+        command = ECS_HEALTH_CHECK.replace(":8000/", f":{port}/").replace("/tmp/migrating", "/nonexistent/migrating")
         return subprocess.run([sys.executable, "-c", command], capture_output=True, timeout=10).returncode
 
     def wait_until_healthy(self, server, timeout=30):
