@@ -8,10 +8,12 @@ Retry-After and sends the same request again, as a well-behaved client does.
 
 Connections are not reused here (DB_CONN_MAX_AGE=0): in production they live up to 60 s, so every
 connection meets a rotation sooner or later; here every request does, inside the stale window.
-PostgreSQL pass of scripts/test.sh only. LIVE_TEST_REPORT=1 prints the numbers (BENCHMARKS.md).
+PostgreSQL pass of scripts/test.sh only. LIVE_TEST_REPORT=1 prints the numbers (BENCHMARKS.md);
+LIVE_ROTATION_STALE_WINDOW=<seconds> lengthens the stale window (bench/failure-tests.sh).
 """
 
 import math
+import os
 import subprocess
 import sys
 import threading
@@ -33,7 +35,11 @@ ROLE, DATABASE = "app", "tasks"
 OLD_PASSWORD, NEW_PASSWORD = "before-rotation-Kq81", "after-rotation-Zm37"
 WORKERS = 2  # gunicorn.conf.py's default, as the task definition runs it
 USERS, CLIENTS_PER_USER = 4, 2
-STALE_WINDOW = 1.5  # seconds between the database's new password and the secret's
+# Seconds between the database's new password and the secret's. Each process may hold the old one
+# REREAD_INTERVAL longer, and a client sends again after DATABASE_RETRY_AFTER: a client gets at most
+# this many 503s (1 for the default window).
+STALE_WINDOW = float(os.environ.get("LIVE_ROTATION_STALE_WINDOW") or 1.5)
+MAX_503_PER_CLIENT = math.ceil((STALE_WINDOW + REREAD_INTERVAL) / DATABASE_RETRY_AFTER)
 CLIENT_TIMEOUT = 10.0
 
 
@@ -71,7 +77,7 @@ class PasswordRotationTests(SimpleTestCase):
             DJANGO_LOG_LEVEL="WARNING",
         )
 
-    def test_a_rotation_under_load_costs_a_client_at_most_one_retryable_503_and_no_write(self):
+    def test_a_rotation_under_load_costs_a_client_a_retryable_503_at_most_and_no_write(self):
         server = Gunicorn(self.server_env())
         self.addCleanup(server.close)
         server.wait_until_healthy()
@@ -84,8 +90,8 @@ class PasswordRotationTests(SimpleTestCase):
         stop = threading.Event()
 
         def call(client, method, path, body=None):
-            """One request; after a 503 wait its Retry-After and send it again (three times at most)."""
-            for _ in range(4):
+            """One request; after a 503 wait its Retry-After and send it again (bounded)."""
+            for _ in range(MAX_503_PER_CLIENT + 2):
                 outcome = request(server.port, method, path, body, token=tokens[client % USERS], timeout=CLIENT_TIMEOUT)
                 outcomes[client].append(outcome)
                 retry_after = outcome.headers.get("Retry-After")
@@ -136,7 +142,9 @@ class PasswordRotationTests(SimpleTestCase):
             # the old password (one REREAD_INTERVAL after the secret changed).
             recovered = secret_rotated + REREAD_INTERVAL
             wait_for(
-                lambda: min(successes_since(recovered)) >= 3, 30, "not every client wrote 3 tasks after the rotation"
+                lambda: min(successes_since(recovered)) >= 3,
+                30 + DATABASE_RETRY_AFTER * MAX_503_PER_CLIENT,
+                "not every client wrote 3 tasks after the rotation",
             )
         finally:
             stop.set()
@@ -157,7 +165,7 @@ class PasswordRotationTests(SimpleTestCase):
             self.assertGreaterEqual(outcome.finished, database_rotated)
             self.assertLessEqual(outcome.started, recovered + 0.5)
         per_client = [sum(o.status == 503 for o in client) for client in outcomes]
-        self.assertLessEqual(max(per_client), 1, f"503s per client: {per_client}")
+        self.assertLessEqual(max(per_client), MAX_503_PER_CLIENT, f"503s per client: {per_client}")
 
         # Zero failed writes: every task a client set out to create exists exactly once.
         created = {title for client in intended for title in client}
@@ -180,6 +188,6 @@ class PasswordRotationTests(SimpleTestCase):
             f"{len(everything)} requests from {clients} clients in {elapsed:.1f}s ({dict(kinds)}); stale window "
             f"{stale:.2f}s (database changed, secret not yet); 503s: {len(unavailable)}, from "
             f"{sum(n > 0 for n in per_client)} of {clients} clients, at most {max(per_client)} per client, the "
-            f"last answered {last - secret_rotated:.2f}s after the secret changed; {len(created)} tasks written, "
+            f"last answered {last - secret_rotated:+.2f}s from the secret's change; {len(created)} tasks written, "
             f"each exactly once, no 5xx but 503; Secrets Manager read again {rereads} time(s) by {WORKERS} workers",
         )
