@@ -20,7 +20,7 @@ esac
 
 # While the marker exists the health check passes though nothing listens yet (README "Long
 # migrations"): a long migration, or a wait for another task's, must not get the container killed.
-marker="$MIGRATION_MARKER" # set by the Dockerfile
+marker="${MIGRATION_MARKER:?is set by the Dockerfile (ENV MIGRATION_MARKER)}"
 touch "$marker"
 started=$(date +%s)
 

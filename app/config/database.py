@@ -7,11 +7,12 @@ from core.postgresql.secret import region_of
 
 from . import env
 
-# Seconds. A request must let go of its thread well before the ALB gives up on it (60 s idle timeout):
-# a statement runs at most STATEMENT_TIMEOUT, and a connection whose server vanished (a Multi-AZ
-# failover moves the DNS name; the old host answers nothing) is dropped once sent data has gone
-# unacknowledged for TCP_USER_TIMEOUT, or, idle, after the keepalive probes (5 s, then every 2 s)
-# go unanswered for as long. gunicorn's gthread workers do not kill slow requests (gunicorn.conf.py).
+# Seconds. A request must let go of its thread well before the ALB gives up on it (60 s idle timeout);
+# gunicorn's gthread workers do not kill slow requests (gunicorn.conf.py). A statement runs at most
+# STATEMENT_TIMEOUT. A connection whose server vanished (a Multi-AZ failover moves the DNS name; the
+# old host answers nothing) is dropped once data it sent has gone unacknowledged for TCP_USER_TIMEOUT;
+# one waiting for a result is probed after 5 s of silence, then every 2 s, and dropped when the probes
+# go unanswered (on Linux TCP_USER_TIMEOUT bounds that too: tcp(7)).
 CONNECT_TIMEOUT = 5
 STATEMENT_TIMEOUT = 15
 TCP_USER_TIMEOUT = 10

@@ -84,7 +84,7 @@ class DockerfileContractTests(SimpleTestCase):
         self.assertEqual(marker, "/tmp/migrating")  # infra.MigrationMarker
         self.assertEqual(command[:2], ["python", "-c"])
         self.assertIn(f"os.path.exists('{marker}') or urllib.request.urlopen(", command[2])
-        self.assertIn('marker="$MIGRATION_MARKER"', (APP_DIR / "docker-entrypoint.sh").read_text())
+        self.assertIn('marker="${MIGRATION_MARKER:?', (APP_DIR / "docker-entrypoint.sh").read_text())
 
     def test_no_secret_is_baked_into_the_image_environment(self):
         for name, args in instructions(DOCKERFILE):
