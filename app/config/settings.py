@@ -1,6 +1,7 @@
 """Settings for the task-management API, read from the environment (see the README's table).
 
-Outside DEBUG the process refuses to start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+Outside DEBUG the process refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and a
+database (DB_HOST, or DB_SQLITE=1).
 """
 
 from datetime import timedelta
@@ -88,7 +89,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": default_database(BASE_DIR)}
+DATABASES = {"default": default_database(BASE_DIR, DEBUG)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,8 @@ messages ({} unless the input was invalid). DRF views get it from exception_hand
 own error answers (core.views, core.middleware) from error_response.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -13,6 +15,10 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .postgresql import errors as database_errors
+
+logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying while the database is unreachable.
 DATABASE_RETRY_AFTER = 5
@@ -47,6 +53,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif database_unavailable(exc):
+        # Django logs the 503 too, but as "Service Unavailable: <path>" only.
+        logger.warning("answering 503: %s", database_errors.describe(exc))
         exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)  # also rolls the request's transaction back
     if response is not None:

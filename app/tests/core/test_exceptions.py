@@ -22,6 +22,19 @@ class DatabaseUnavailableTests(APITestCase):
                 self.assertEqual(response["Retry-After"], str(DATABASE_RETRY_AFTER))
                 self.assertIn("database", response.json()["detail"])
 
+    def test_the_cause_of_a_503_is_logged(self):
+        from django.db import connection
+
+        with database_unreachable(), self.assertLogs("core.exceptions", "WARNING") as logs:
+            self.assertEqual(self.client.get("/api/v1/tasks/").status_code, 503)
+
+        (line,) = logs.output
+        if connection.vendor == "postgresql":
+            self.assertIn("answering 503: the database server could not be reached", line)
+            self.assertIn("Connection refused", line)
+        else:
+            self.assertIn("answering 503: database error: OperationalError: unable to open database file", line)
+
     def test_the_api_recovers_when_the_database_is_back(self):
         with database_unreachable():
             self.assertEqual(self.client.get("/api/v1/tasks/").status_code, 503)
