@@ -160,7 +160,10 @@ class PasswordRotationTests(SimpleTestCase):
         self.assertTrue(unavailable, "no request met the stale window: the rotation was not exercised")
         for outcome in unavailable:
             self.assertEqual(outcome.headers.get("Retry-After"), str(DATABASE_RETRY_AFTER))
-            self.assertEqual(outcome.json(), {"detail": "The database is unavailable; retry shortly."})
+            self.assertEqual(
+                outcome.json(),
+                {"detail": "The database is unavailable; retry shortly.", "code": "database_unavailable", "fields": {}},
+            )
             # Only while a process can still hold the old password (small allowance for scheduling).
             self.assertGreaterEqual(outcome.finished, database_rotated)
             self.assertLessEqual(outcome.started, recovered + 0.5)
