@@ -73,7 +73,7 @@ doctor-moto:
 # The OpenAPI schema: app/openapi.yaml is the committed copy of what /api/v1/schema/ serves; a test
 # fails when they differ. After changing the API: make schema, and review the diff.
 schema:
-	@$(APP_VENV) && cd app && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=schema-generation-only DJANGO_ALLOWED_HOSTS=localhost \
+	@$(APP_VENV) && cd app && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=schema-generation-only DJANGO_ALLOWED_HOSTS=localhost DB_SQLITE=1 \
 	  "$$venv/bin/python" manage.py spectacular --validate --fail-on-warn --file openapi.yaml && echo "app/openapi.yaml written"
 
 # The versions the tests run on (README "Testing", BENCHMARKS.md).

@@ -210,35 +210,17 @@ func TestEngineConfigChanges(t *testing.T) {
 			name:   "natGateways none to single",
 			config: map[string]string{"natGateways": "single"},
 			check: func(t *testing.T, res *enginetest.Result) {
-				wantOp(t, res, typeService+"::taskapi-dev-app-service", apitype.OpUpdate)
 				if len(res.Find("aws:ec2/natGateway:NatGateway")) != 1 {
 					t.Errorf("want one NAT gateway planned:\n%s", res)
 				}
-				for short, op := range res.Changes() {
-					switch {
-					case strings.HasPrefix(short, typeDBInstance), strings.HasPrefix(short, typeSubnetGroup):
-						t.Errorf("%s: %s; the database and its subnet group must stay", short, op)
-					case op == apitype.OpReplace || op == apitype.OpDelete:
-						t.Errorf("%s: %s; a NAT switch may only add and update", short, op)
-					}
-				}
+				natSwitch(t, res, apitype.OpReplace, apitype.OpDelete)
 			},
 		},
 		{
 			// Back again: only deletions and updates, the database still untouched.
 			name:   "natGateways single to none",
 			config: map[string]string{"natGateways": "none"},
-			check: func(t *testing.T, res *enginetest.Result) {
-				wantOp(t, res, typeService+"::taskapi-dev-app-service", apitype.OpUpdate)
-				for short, op := range res.Changes() {
-					switch {
-					case strings.HasPrefix(short, typeDBInstance), strings.HasPrefix(short, typeSubnetGroup):
-						t.Errorf("%s: %s; the database and its subnet group must stay", short, op)
-					case op == apitype.OpReplace || op == apitype.OpCreate:
-						t.Errorf("%s: %s; removing NAT may only delete and update", short, op)
-					}
-				}
-			},
+			check:  func(t *testing.T, res *enginetest.Result) { natSwitch(t, res, apitype.OpReplace, apitype.OpCreate) },
 		},
 		{
 			// A major version upgrade is an in-place modification of the instance, never a new database.
@@ -314,6 +296,21 @@ func one(t *testing.T, res *enginetest.Result, parts ...string) string {
 		t.Fatalf("%d resources match %v:\n%s", len(urns), parts, res)
 	}
 	return urns[0]
+}
+
+// natSwitch checks a natGateways change: the tasks move (the service is updated), the database and its
+// subnet group are untouched, and no resource sees one of the forbidden operations.
+func natSwitch(t *testing.T, res *enginetest.Result, forbidden ...apitype.OpType) {
+	t.Helper()
+	wantOp(t, res, typeService+"::taskapi-dev-app-service", apitype.OpUpdate)
+	for short, op := range res.Changes() {
+		switch {
+		case strings.HasPrefix(short, typeDBInstance), strings.HasPrefix(short, typeSubnetGroup):
+			t.Errorf("%s: %s; the database and its subnet group must stay", short, op)
+		case slices.Contains(forbidden, op):
+			t.Errorf("%s: %s; this NAT switch may not %s anything", short, op, op)
+		}
+	}
 }
 
 func wantOp(t *testing.T, res *enginetest.Result, short string, want apitype.OpType) {

@@ -365,3 +365,27 @@ func TestPulumiProjectFilesLoad(t *testing.T) {
 		}
 	}
 }
+
+// The image's HEALTHCHECK (what `docker run` uses) and the task definition's container health check
+// (what ECS uses) are the same probe, marker file for migrations included.
+func TestDockerfileHealthcheckIsTheTaskDefinitionsProbe(t *testing.T) {
+	data, err := os.ReadFile("app/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	var cmd string
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, "HEALTHCHECK "); ok {
+			_, cmd, _ = strings.Cut(rest, "CMD ")
+		}
+	}
+	var argv []string
+	if err := json.Unmarshal([]byte(strings.TrimSpace(cmd)), &argv); err != nil {
+		t.Fatalf("HEALTHCHECK CMD %q is not an exec-form JSON array: %v", cmd, err)
+	}
+	want := infra.HealthCheckCommand(infra.Defaults["healthCheckPath"].(string))[1:] // without ECS's "CMD"
+	if !slices.Equal(argv, want) {
+		t.Errorf("Dockerfile HEALTHCHECK runs\n  %q\nthe task definition runs\n  %q", argv, want)
+	}
+}

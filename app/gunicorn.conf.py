@@ -16,7 +16,9 @@ workers = env.integer("WEB_CONCURRENCY", 1, minimum=1)
 threads = env.integer("GUNICORN_THREADS", 4, minimum=1)
 worker_class = "gthread" if threads > 1 else "sync"
 
-# A request running longer than this is killed (and its worker replaced).
+# A worker whose main loop goes this long without a heartbeat is killed and replaced. A gthread
+# worker's loop runs apart from its request threads, so a slow request is not killed (only a sync
+# worker's would be): a request waiting on the database is bounded by config/database.py's timeouts.
 timeout = 30
 # On SIGTERM, let in-flight requests finish for this long; must stay below the ECS stopTimeout
 # (30 s by default), or ECS sends SIGKILL mid-request.

@@ -6,7 +6,10 @@
 #   LIVE_LOAD_ROUNDS=40 bash bench/failure-tests.sh    # what make test runs
 #
 #   tests.test_gunicorn_conf.LiveGunicornTests   SIGTERM with requests in flight (SQLite and PostgreSQL passes)
-#   tests.test_live_postgres                     concurrent load; database restart under load (PostgreSQL pass)
+#   tests.test_live_postgres                     concurrent load; database restart under load; login limits
+#                                                across servers and restarts (PostgreSQL pass)
+#   tests.test_live_rotation                     the database password rotated under load (PostgreSQL pass);
+#                                                LIVE_ROTATION_STALE_WINDOW=<s> sets its stale window (1.5 s)
 #
 # Bounded: each test has its own time limits, and the whole run stops after 15 minutes. test.sh and
 # the tests remove their PostgreSQL clusters and servers; a run killed with SIGKILL leaves them to
@@ -21,7 +24,8 @@ trap 'rm -f "$log"' EXIT
 echo "bash bench/failure-tests.sh  (LIVE_LOAD_ROUNDS=$LIVE_LOAD_ROUNDS; $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores)"
 started=$(date +%s)
 status=0
-timeout 900 bash app/scripts/test.sh tests.test_gunicorn_conf.LiveGunicornTests tests.test_live_postgres 2>&1 \
+timeout 900 bash app/scripts/test.sh tests.test_gunicorn_conf.LiveGunicornTests tests.test_live_postgres \
+  tests.test_live_rotation 2>&1 \
   | tee "$log" || status=$?
 echo
 echo "Summary ($(( $(date +%s) - started )) s, exit status $status):"

@@ -1,8 +1,30 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import Throttled
 
+from core import ratelimit
+
+from . import services
 from .models import User
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login (when DJANGO_ADMIN_ENABLED serves it), under the API's failed-login limits."""
+
+    def clean(self):
+        client = ratelimit.client_address(self.request)
+        try:
+            with services.login_attempt(email=self.cleaned_data.get("username") or "", client=client):
+                return super().clean()
+        except Throttled as exc:
+            message = f"Too many failed logins: try again in {exc.wait} seconds."
+            raise ValidationError(message, code="throttled") from None
+
+
+admin.site.login_form = AdminLoginForm
 
 
 class UserCreationForm(auth_forms.UserCreationForm):

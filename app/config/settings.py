@@ -1,10 +1,13 @@
 """Settings for the task-management API, read from the environment (see the README's table).
 
-Outside DEBUG the process refuses to start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+Outside DEBUG the process refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and a
+database (DB_HOST, or DB_SQLITE=1).
 """
 
 from datetime import timedelta
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 from . import env
 from .database import default_database
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "core",
     "accounts",
@@ -85,7 +89,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": default_database(BASE_DIR)}
+DATABASES = {"default": default_database(BASE_DIR, DEBUG)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -132,10 +136,15 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
-CACHES = {
-    # Per process: the auth throttle counts per gunicorn worker (see README).
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-}
+# Django's admin at /admin/: off unless asked for, and then only over HTTPS (its password and session
+# cookie would otherwise cross the internet in clear); see the README's "Operating the app".
+ADMIN_ENABLED = env.flag("DJANGO_ADMIN_ENABLED", default=False)
+if ADMIN_ENABLED and not (HTTPS_ONLY or DEBUG):
+    raise ImproperlyConfigured(
+        "DJANGO_ADMIN_ENABLED is on but DJANGO_HTTPS_ONLY is not: the admin's password and session "
+        "cookie would cross the network in clear; serve HTTPS, or reach the admin's tasks with "
+        "manage.py through ECS Exec instead (README, 'Operating the app')"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
@@ -144,8 +153,16 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
-    # Counted per client address and per gunicorn worker process (the cache is process-local).
-    "DEFAULT_THROTTLE_RATES": {"auth": "10/minute", "token_refresh": "60/minute"},
+    # Counted in the database (core.ratelimit), so each limit holds across workers, tasks and
+    # restarts; per client address unless named per account. Rates: "N/<period>", e.g. "10/15m".
+    "DEFAULT_THROTTLE_RATES": {
+        "register": "10/minute",
+        "tokens": "60/minute",  # refresh and logout
+        # Failed logins only (accounts.services.login_attempt); the per-account one counts emails
+        # without an account alike, and refuses even the right password until its window ends.
+        "login_failures_per_address": "10/minute",
+        "login_failures_per_account": "10/15m",
+    },
     # The ALB appends the client's address to X-Forwarded-For; trust exactly that one entry, so
     # throttling counts clients rather than the load balancer, and a client cannot spoof it.
     "NUM_PROXIES": 1,
@@ -172,7 +189,8 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "UPDATE_LAST_LOGIN": True,
+    # Refresh tokens are single-use and revocable: accounts.services rotates and blacklists them itself
+    # (token_blacklist app), since simplejwt's refresh view lets two concurrent requests spend one token.
 }
 
 LOGGING = {

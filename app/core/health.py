@@ -4,6 +4,8 @@ import logging
 
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 
+from .postgresql import errors as database_errors
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,7 +22,7 @@ def readiness(alias=DEFAULT_DB_ALIAS):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Error as exc:
-        logger.warning("readiness: database %r unreachable: %s", alias, exc)
+        logger.warning("readiness: database %r unusable: %s", alias, database_errors.describe(exc))
         # Drop the broken connection so the next check reconnects instead of reusing it.
         connection.close()
         return False, {"status": "unavailable", "database": "unreachable"}

@@ -1,10 +1,15 @@
 from django.conf import settings
-from django.http import JsonResponse
 
 from . import views
+from .exceptions import error_response
 
-LIVENESS_PATH = "/api/v1/health"
-READINESS_PATH = "/api/v1/health/ready"
+# Request paths without their trailing slash. /api/v1/ is the old deployment guide's health check
+# path: a load balancer still configured with it keeps getting its 200.
+HEALTH_VIEWS = {
+    "/api/v1/health": views.liveness,
+    "/api/v1": views.liveness,
+    "/api/v1/health/ready": views.readiness,
+}
 
 
 class HealthCheckMiddleware:
@@ -20,7 +25,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.method in ("GET", "HEAD"):
-            view = {LIVENESS_PATH: views.liveness, READINESS_PATH: views.readiness}.get(request.path_info.rstrip("/"))
+            view = HEALTH_VIEWS.get(request.path_info.rstrip("/"))
             if view:
                 response = view(request)
                 response.render()  # a view's response is rendered by URL routing, which this skips
@@ -47,7 +52,8 @@ class RequestBodyLimitMiddleware:
             if length < 0:
                 raise ValueError
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            return error_response("Invalid Content-Length header.", "invalid_content_length", status=400)
         if limit is not None and length > limit:
-            return JsonResponse({"detail": f"Request body too large: the limit is {limit} bytes."}, status=413)
+            message = f"Request body too large: the limit is {limit} bytes."
+            return error_response(message, "request_too_large", status=413)
         return self.get_response(request)

@@ -2,12 +2,14 @@
 so that every documented endpoint documents its failures too (schemathesis checks that they match)."""
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework.permissions import AllowAny
 
-from .serializers import ErrorSerializer, ValidationErrorSerializer
+from .serializers import ErrorSerializer
 
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+LOCATION = {
+    "Location": {"schema": {"type": "string", "format": "uri"}, "required": True, "description": "The new resource."}
+}
 # gunicorn refuses a request line longer than limit_request_line (4094 bytes) before Django sees it,
 # with an HTML page: no schema for the body.
 URI_TOO_LONG = {"description": "The URL is longer than the server accepts (gunicorn's HTML error page)."}
@@ -18,7 +20,7 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         errors = {}
         if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or self._query_serializer():
-            errors["400"] = ValidationErrorSerializer
+            errors["400"] = ErrorSerializer
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ErrorSerializer
         if "{" in self.path or (self.method == "GET" and self._get_paginator()):  # no such id, or no such page
@@ -33,8 +35,12 @@ class AutoSchema(openapi.AutoSchema):
         for code, serializer in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(serializer, code, direction=direction)
-                if code in ("429", "503"):
+                if code == "503":  # not readiness's own 503, a report
                     responses[code]["headers"] = RETRY_AFTER
+        if "429" in responses:  # DRF's throttles, and the login limits declared by LoginView
+            responses["429"]["headers"] = RETRY_AFTER
+        if "201" in responses:
+            responses["201"]["headers"] = LOCATION
         responses.setdefault("414", URI_TOO_LONG)
         return dict(sorted(responses.items()))
 
@@ -44,18 +50,6 @@ class AutoSchema(openapi.AutoSchema):
     def get_override_parameters(self):
         query = self._query_serializer()
         return [*super().get_override_parameters(), *([query] if query else [])]
-
-
-class ValidationErrorExtension(OpenApiSerializerExtension):
-    target_class = ValidationErrorSerializer
-
-    def map_serializer(self, auto_schema, direction):
-        messages = {"type": "array", "items": {"type": "string"}}
-        return {
-            "type": "object",
-            "properties": {"detail": {"type": "string"}, "non_field_errors": messages},
-            "additionalProperties": messages,
-        }
 
 
 def slashed_paths_only(endpoints, **kwargs):

@@ -13,11 +13,11 @@ class ReadinessSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """What every error but a validation error looks like (401, 404, 405, 413, 415, 429, 503, ...)."""
+    """Every error answer (core.exceptions): 400, 401, 404, 405, 413, 415, 429, 503, ..."""
 
-    detail = serializers.CharField()
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    """A 400: messages per input field (`non_field_errors` for the input as a whole), or `detail` for
-    input that is not valid JSON. Its schema is written out in core.schema (the field names vary)."""
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(help_text='What went wrong, for programs: "invalid", "token_not_valid", …')
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Each invalid input field with its messages; empty unless the input was invalid.",
+    )

@@ -1,6 +1,5 @@
 """The health endpoints, and JSON answers for errors raised outside DRF views (unknown URLs, crashes)."""
 
-from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -9,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import health
+from .exceptions import error_response
 from .serializers import LivenessSerializer, ReadinessSerializer
 
 
@@ -71,12 +71,12 @@ readiness = ReadinessView.as_view()
 
 def bad_request(request, exception=None):
     # Also what a request with a Host outside DJANGO_ALLOWED_HOSTS gets.
-    return JsonResponse({"detail": "Bad request."}, status=400)
+    return error_response("Bad request.", "bad_request", status=400)
 
 
 def not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return error_response("Not found.", "not_found", status=404)
 
 
 def server_error(request):
-    return JsonResponse({"detail": "Internal server error."}, status=500)
+    return error_response("Internal server error.", "server_error", status=500)

@@ -20,7 +20,8 @@ export DJANGO_DEBUG=0
 export DJANGO_LOG_LEVEL="${DJANGO_LOG_LEVEL:-CRITICAL}"
 export PYTHONDONTWRITEBYTECODE=1
 unset DJANGO_CSRF_TRUSTED_ORIGINS DJANGO_CORS_ALLOWED_ORIGINS DJANGO_HTTPS_ONLY WEB_CONCURRENCY \
-  GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSLMODE
+  GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSLMODE \
+  DB_SQLITE DB_SECRET_ARN DB_CONN_MAX_AGE MIGRATION_TIMEOUT
 
 run_suite() {
   local label=$1; shift
@@ -29,7 +30,7 @@ run_suite() {
 }
 
 status=0
-run_suite "SQLite" "$@" || status=1
+(export DB_SQLITE=1 && run_suite "SQLite" "$@") || status=1
 
 # One cluster directory per checkout: a run killed before its cleanup leaves it behind, and the
 # next run from the same checkout stops and replaces it. A lock keeps two runs apart.

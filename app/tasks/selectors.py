@@ -9,16 +9,28 @@ ORDERING_FIELDS = ("created_at", "updated_at", "due_date", "priority", "title", 
 DEFAULT_ORDERING = "-created_at"
 
 
-def list_tasks(*, owner, status=None, ordering=DEFAULT_ORDERING):
-    """The owner's tasks, optionally of one status, in a stable order.
+def list_tasks(
+    *, owner, status=None, priority=None, due_after=None, due_before=None, search="", ordering=DEFAULT_ORDERING
+):
+    """The owner's tasks, filtered, in a stable order.
 
-    `ordering` is one of ORDERING_FIELDS, with a leading "-" for descending. Tasks without a due
-    date come last either way (SQLite and PostgreSQL disagree on where NULLs go by default), and
-    the id breaks ties so pages never overlap.
+    Filters (None or "" means no filter): one status, one priority, due dates from `due_after` to
+    `due_before` inclusive (a due-date filter leaves out tasks without a due date), and a title
+    containing `search`, ignoring case. `ordering` is one of ORDERING_FIELDS, with a leading "-" for
+    descending. Tasks without a due date come last either way (SQLite and PostgreSQL disagree on
+    where NULLs go by default), and the id breaks ties so pages never overlap.
     """
     tasks = Task.objects.filter(owner=owner)
     if status:
         tasks = tasks.filter(status=status)
+    if priority is not None:
+        tasks = tasks.filter(priority=priority)
+    if due_after is not None:
+        tasks = tasks.filter(due_date__gte=due_after)
+    if due_before is not None:
+        tasks = tasks.filter(due_date__lte=due_before)
+    if search:
+        tasks = tasks.filter(title__icontains=search)
     descending = ordering.startswith("-")
     field = F(ordering.lstrip("-"))
     primary = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)

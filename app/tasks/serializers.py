@@ -52,11 +52,25 @@ class TaskSerializer(serializers.Serializer):
 
 
 class TaskListQuerySerializer(serializers.Serializer):
-    """The query string of GET /api/v1/tasks/: ?status=…&ordering=…; unknown values are 400s."""
+    """The query string of GET /api/v1/tasks/ (tasks.selectors.list_tasks); unknown values are 400s."""
 
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False)
+    priority = PriorityField(required=False)
+    due_after = serializers.DateField(required=False, help_text="Only tasks due on or after this date.")
+    due_before = serializers.DateField(required=False, help_text="Only tasks due on or before this date.")
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Only tasks whose title contains this text, ignoring case.",
+    )
     ordering = serializers.ChoiceField(
         choices=[prefix + field for field in ORDERING_FIELDS for prefix in ("", "-")],
         required=False,
         default=DEFAULT_ORDERING,
     )
+
+    def validate(self, attrs):
+        if attrs.get("due_after") and attrs.get("due_before") and attrs["due_after"] > attrs["due_before"]:
+            raise serializers.ValidationError({"due_before": ["Must not be earlier than due_after."]})
+        return attrs

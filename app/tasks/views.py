@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import generics
 
 from core.pagination import PageNumberPagination
@@ -7,7 +8,8 @@ from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
 class TaskListView(generics.ListCreateAPIView):
-    """The caller's tasks, a page at a time (filter by status, order by a field); or create one."""
+    """The caller's tasks, a page at a time (filter by status, priority, due dates and title, order by a
+    field); or create one."""
 
     serializer_class = TaskSerializer
     query_serializer_class = TaskListQuerySerializer
@@ -20,6 +22,9 @@ class TaskListView(generics.ListCreateAPIView):
 
     def perform_create(self, serializer):
         serializer.instance = services.create_task(owner=self.request.user, **serializer.validated_data)
+
+    def get_success_headers(self, data):
+        return {"Location": self.request.build_absolute_uri(reverse("task-detail", args=[data["id"]]))}
 
 
 class TaskDetailView(generics.RetrieveUpdateDestroyAPIView):

@@ -1,5 +1,6 @@
-"""Shared test helpers: users, tokens, and a client with the throttle counters reset."""
+"""Shared test helpers: users, tokens, the admin's URLs, processes, an unreachable database."""
 
+import importlib
 import os
 import socket
 import subprocess
@@ -7,9 +8,10 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.cache import cache
 from django.db import connections
 from django.db.utils import load_backend
+from django.test import override_settings
+from django.urls import clear_url_caches
 from rest_framework import test
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -20,9 +22,7 @@ PASSWORD = "TestPass123"
 
 
 class APITestCase(test.APITestCase):
-    def setUp(self):
-        super().setUp()
-        cache.clear()  # throttle counters live in the cache and would leak between tests
+    # Rate-limit counters are database rows (core.ratelimit): each test's transaction rolls them back.
 
     def log_in(self, user):
         """Send an access token for `user` with every following request."""
@@ -31,6 +31,23 @@ class APITestCase(test.APITestCase):
 
     def log_out(self):
         self.client.credentials()
+
+
+@contextmanager
+def admin_enabled():
+    """DJANGO_ADMIN_ENABLED on for the block. config.urls reads it when imported, so import it again."""
+    import config.urls
+
+    def reload_urls():
+        importlib.reload(config.urls)
+        clear_url_caches()
+
+    try:
+        with override_settings(ADMIN_ENABLED=True):
+            reload_urls()
+            yield
+    finally:
+        reload_urls()  # with the setting restored: no admin again
 
 
 def make_user(email="alice@example.com", password=PASSWORD, name="Alice Example"):

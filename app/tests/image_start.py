@@ -15,7 +15,8 @@ Where this differs from `docker build` + `docker run`, and why:
   GUNICORN_CMD_ARGS="--bind 127.0.0.1:<free port>" (gunicorn applies it over the config file), so
   several can run side by side, on loopback only.
 - No PID, network or mount namespace: the entrypoint is not PID 1, but the tests check that the
-  process it starts as is the one that becomes gunicorn.
+  process it starts as is the one that becomes gunicorn. Instances of one replayed image share its
+  /tmp (and so the migration marker), where containers have one each.
 """
 
 import os
@@ -78,6 +79,8 @@ class Image:
     def build(self):
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)  # a fresh temporary directory is 0700: the app user must get in
+        self.host("/tmp").mkdir()
+        self.host("/tmp").chmod(0o1777)  # as in the base image: the entrypoint's marker goes there
         python = self.host("/usr/local/bin/python")
         python.parent.mkdir(parents=True, exist_ok=True)
         base = base_python()

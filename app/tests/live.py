@@ -1,6 +1,7 @@
 """Real processes for the live tests: gunicorn as the container runs it, a throwaway PostgreSQL
-cluster (scripts/pg.sh) that a test may stop and start again, and a small HTTP client that reports
-every outcome (status, refused, reset, timeout) instead of raising.
+cluster (scripts/pg.sh) that a test may stop and start again, moto's AWS emulator holding the
+database secret, and a small HTTP client that reports every outcome (status, refused, reset,
+timeout) instead of raising.
 
 Nothing here is imported by the product; bench/ scripts use it too.
 """
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zlib
 from pathlib import Path
 
@@ -23,7 +25,7 @@ PG_SH = APP_DIR / "scripts" / "pg.sh"
 # A secret for the servers the tests start (never used anywhere else).
 LIVE_SECRET_KEY = "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 # Variables that would change the server's behaviour if inherited from the test run's environment.
-SERVER_VARIABLE_PREFIXES = ("DJANGO_", "WEB_", "GUNICORN_", "DB_")
+SERVER_VARIABLE_PREFIXES = ("DJANGO_", "WEB_", "GUNICORN_", "DB_", "AWS_", "MIGRATION_")
 
 
 def free_port():
@@ -53,10 +55,11 @@ def report(name, line):
 class Outcome:
     """What one request ended in: an HTTP status, or "refused", "reset", "timeout", "error:<type>"."""
 
-    __slots__ = ("kind", "status", "body", "started", "finished")
+    __slots__ = ("kind", "status", "body", "started", "finished", "headers")
 
-    def __init__(self, kind, status=None, body=None, started=0.0, finished=0.0):
+    def __init__(self, kind, status=None, body=None, started=0.0, finished=0.0, headers=None):
         self.kind, self.status, self.body, self.started, self.finished = kind, status, body, started, finished
+        self.headers = headers or {}
 
     @property
     def seconds(self):
@@ -84,7 +87,7 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=10.
         connection.request(method, path, body=payload, headers=all_headers)
         response = connection.getresponse()
         data = response.read()
-        return Outcome("http", response.status, data, started, time.monotonic())
+        return Outcome("http", response.status, data, started, time.monotonic(), dict(response.getheaders()))
     except ConnectionRefusedError:
         return Outcome("refused", started=started, finished=time.monotonic())
     except (ConnectionResetError, BrokenPipeError):  # includes http.client.RemoteDisconnected
@@ -108,18 +111,22 @@ def register_and_log_in(port, email, password="LiveTestPass123"):
     return login.json()["access"]
 
 
-def list_all_task_ids(port, token):
-    """Every task id the user sees in GET /api/v1/tasks/, following the pages."""
-    ids, page = [], 1
+def list_all_tasks(port, token):
+    """Every task the user sees in GET /api/v1/tasks/, following the pages."""
+    tasks, page = [], 1
     while True:
         outcome = request(port, "GET", f"/api/v1/tasks/?page_size=100&page={page}", token=token)
         if outcome.status != 200:
             raise AssertionError(f"list page {page}: {outcome!r} {outcome.body!r}")
         data = outcome.json()
-        ids.extend(task["id"] for task in data["results"])
+        tasks.extend(data["results"])
         if not data.get("next"):
-            return ids
+            return tasks
         page += 1
+
+
+def list_all_task_ids(port, token):
+    return [task["id"] for task in list_all_tasks(port, token)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +249,21 @@ class PostgresCluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         return subprocess.run(command, cwd="/", capture_output=True, text=True, timeout=timeout)
 
-    def sql(self, statement):
+    def password_login(self, role, password, database):
+        """The RDS master user's position: `role` logs in with a password and owns `database`. The
+        superuser the tests administer the cluster with keeps logging in without one. Returns the
+        DB_* variables that reach `database` (without a login: that is the secret's)."""
+        self.sql(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        self.sql(f"CREATE DATABASE {database} OWNER {role}")
+        hba = self.dir / "data" / "pg_hba.conf"
+        hba.write_text(f"local all {self.env['DB_USER']} trust\nlocal all all scram-sha-256\n")
+        result = self._pg("pg_ctl", "-D", str(self.dir / "data"), "reload")
+        if result.returncode != 0:
+            raise AssertionError(f"pg_ctl reload: {result.stderr}")
+        env = {k: v for k, v in self.env.items() if k not in ("DB_USER", "DB_PASSWORD")}
+        return {**env, "DB_NAME": database}
+
+    def sql(self, statement, database=None):
         result = self._pg(
             "psql",
             "-h",
@@ -252,7 +273,7 @@ class PostgresCluster:
             "-U",
             self.env["DB_USER"],
             "-d",
-            self.env["DB_NAME"],
+            database or self.env["DB_NAME"],
             "-v",
             "ON_ERROR_STOP=1",
             "-Atc",
@@ -279,3 +300,70 @@ class PostgresCluster:
 
     def is_running(self):
         return self._pg("pg_ctl", "-D", str(self.dir / "data"), "status").returncode == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS
+
+
+class MotoServer:
+    """moto's AWS emulator (moto[server], in the tests' virtualenv) on a free loopback port, holding
+    the RDS-managed database secret. `env()` points boto3, in any process, at it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while request(self.port, "GET", "/moto-api/", timeout=2).status != 200:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("moto_server did not start:\n" + Path(self.log.name).read_text())
+            time.sleep(0.1)
+
+    def env(self):
+        return {
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            # Nothing from this machine's AWS configuration.
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
+
+    def client(self, region="eu-west-1"):
+        import boto3
+
+        return boto3.session.Session().client(
+            "secretsmanager",
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def create_database_secret(self, username, password, name=None, region="eu-west-1"):
+        """A secret shaped like RDS's (JSON username and password); returns its ARN."""
+        secret = json.dumps({"username": username, "password": password})
+        name = name or f"rds!db-{uuid.uuid4()}"
+        return self.client(region).create_secret(Name=name, SecretString=secret)["ARN"]
+
+    def put_database_secret(self, arn, username, password):
+        """A new current version, as a rotation's last step makes it."""
+        self.client(arn.split(":")[3]).put_secret_value(
+            SecretId=arn, SecretString=json.dumps({"username": username, "password": password})
+        )
+
+    def close(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)

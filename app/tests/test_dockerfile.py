@@ -42,7 +42,7 @@ class CollectstaticBuildStepTests(SimpleTestCase):
         run_line = next(args for name, args in instructions(DOCKERFILE) if name == "RUN" and "collectstatic" in args)
         words = shlex.split(run_line)
         build_env = dict(word.split("=", 1) for word in words[: words.index("python")])
-        self.assertEqual(set(build_env), {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"})
+        self.assertEqual(set(build_env), {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DB_SQLITE"})
 
         with tempfile.TemporaryDirectory() as static_root:
             # Only what the build has: those variables, no database, no DEBUG.
@@ -75,6 +75,16 @@ class DockerfileContractTests(SimpleTestCase):
     def test_the_entrypoint_is_exec_form(self):
         entrypoint = dict(instructions(final_stage()))["ENTRYPOINT"]
         self.assertTrue(entrypoint.startswith("["), entrypoint)
+
+    def test_the_healthcheck_passes_while_the_entrypoint_keeps_its_migration_marker(self):
+        stage = dict(instructions(final_stage()))
+        marker = dict(dockerfile.env_assignments(stage["ENV"]))["MIGRATION_MARKER"]
+        command = dockerfile.exec_form(stage["HEALTHCHECK"][stage["HEALTHCHECK"].index("CMD ") + 4 :])
+
+        self.assertEqual(marker, "/tmp/migrating")  # infra.MigrationMarker
+        self.assertEqual(command[:2], ["python", "-c"])
+        self.assertIn(f"os.path.exists('{marker}') or urllib.request.urlopen(", command[2])
+        self.assertIn('marker="${MIGRATION_MARKER:?', (APP_DIR / "docker-entrypoint.sh").read_text())
 
     def test_no_secret_is_baked_into_the_image_environment(self):
         for name, args in instructions(DOCKERFILE):

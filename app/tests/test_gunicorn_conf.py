@@ -22,9 +22,10 @@ from tests.live import Gunicorn, server_env
 
 CONF = str(APP_DIR / "gunicorn.conf.py")
 
-# The ECS task definition's container health check, verbatim (the test substitutes the port).
+# The ECS task definition's container health check, verbatim (the test substitutes the port and the
+# migration marker's path: nothing migrates here).
 ECS_HEALTH_CHECK = (
-    "import sys,urllib.request; sys.exit(0 if urllib.request.urlopen("
+    "import os,sys,urllib.request; sys.exit(0 if os.path.exists('/tmp/migrating') or urllib.request.urlopen("
     "'http://127.0.0.1:8000/api/v1/health/', timeout=3).status == 200 else 1)"
 )
 SETTINGS_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_GRACEFUL_TIMEOUT")
@@ -88,12 +89,12 @@ class LiveGunicornTests(SimpleTestCase):
     """The real server with this configuration, as the container runs it (apart from the port)."""
 
     def start(self, app="config.wsgi:application", **env):
-        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", **env), app=app)
+        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", DB_SQLITE=1, **env), app=app)
         self.addCleanup(server.close)
         return server
 
     def health_check(self, port):
-        command = ECS_HEALTH_CHECK.replace(":8000/", f":{port}/")
+        command = ECS_HEALTH_CHECK.replace(":8000/", f":{port}/").replace("/tmp/migrating", "/nonexistent/migrating")
         return subprocess.run([sys.executable, "-c", command], capture_output=True, timeout=10).returncode
 
     def wait_until_healthy(self, server, timeout=30):
@@ -158,6 +159,22 @@ class LiveGunicornTests(SimpleTestCase):
 
         self.assertEqual(sum(counts.values()), 24, counts)
         self.assertTrue(all(counts.values()), f"a worker holds none of the connections: {counts}")
+
+    def test_a_request_slower_than_the_timeout_is_not_killed_by_a_gthread_worker(self):
+        """gunicorn.conf.py's `timeout` is the worker heartbeat; with gthread workers it does not bound a
+        request (the database timeouts do), as the comment there says."""
+        hold_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, hold_dir, True)
+        # The production worker class, with the timeout cut from 30 s to 1 s so a 3 s request exceeds it.
+        server = self.start("tests.hold_wsgi:application", TEST_HOLD_DIR=hold_dir, GUNICORN_CMD_ARGS="--timeout 1")
+        self.wait_until_healthy(server)
+
+        outcome = live.request(server.port, "GET", "/api/v1/health/", headers={"X-Test-Hold": "3"}, timeout=30)
+
+        self.assertEqual((outcome.kind, outcome.status), ("http", 200), server.output())
+        self.assertGreaterEqual(outcome.seconds, 3)
+        self.assertNotIn("WORKER TIMEOUT", server.output())
+        self.assertEqual(server.output().count("Booting worker"), 1, "no worker was replaced (one: the default)")
 
     def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_long_before_the_stop_timeout(self):
         """ECS stops a task with SIGTERM, then SIGKILL after stopTimeout (30 s).

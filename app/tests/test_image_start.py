@@ -1,7 +1,8 @@
 """The image as ECS starts it, without Docker: app/Dockerfile replayed by tests/image_start.py (a fresh
 virtualenv from requirements.lock installed exactly as the Dockerfile does, collectstatic, compileall),
 then its entrypoint as the non-root USER against a throwaway PostgreSQL, two instances at once, as a
-deployment with maximumPercent 200 starts them.
+deployment with maximumPercent 200 starts them. The database login is in moto's Secrets Manager
+(DB_SECRET_ARN), as the task definition has it; the role logs in with a password, as RDS's master user.
 
 Runs in the PostgreSQL pass of scripts/test.sh (skipped on SQLite), as root (it switches to the
 image's uid). Set LIVE_TEST_REPORT=1 for a summary line.
@@ -13,15 +14,19 @@ import tempfile
 import time
 import unittest
 import uuid
+from pathlib import Path
 
+import psycopg
 from django.db import connection
 from django.test import SimpleTestCase
 
+from core.management.commands.migrate_with_lock import MIGRATION_LOCK_KEY
 from tests import image_start, live
-from tests.live import PostgresCluster, request
+from tests.live import MotoServer, PostgresCluster, request
 
 HOST = "api.example.com"
 WORKERS = 1  # WEB_CONCURRENCY, as the task definition sets it (webConcurrency)
+ROLE, PASSWORD, DATABASE = "app", "image-start-Pw-42", "tasks"
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (runs in test.sh's PostgreSQL pass)")
@@ -33,6 +38,10 @@ class ImageStartTests(SimpleTestCase):
         cls.cluster = PostgresCluster("image-start")
         cls.addClassCleanup(cls.cluster.remove)
         cls.cluster.create()
+        cls.database_env = cls.cluster.password_login(ROLE, PASSWORD, DATABASE)
+        cls.moto = MotoServer()
+        cls.addClassCleanup(cls.moto.close)
+        cls.secret_arn = cls.moto.create_database_secret(ROLE, PASSWORD)
         root = tempfile.TemporaryDirectory(prefix="image-root-")
         cls.addClassCleanup(root.cleanup)
         started = time.monotonic()
@@ -49,16 +58,21 @@ class ImageStartTests(SimpleTestCase):
         cls.start_seconds = time.monotonic() - started
 
     @classmethod
-    def task_env(cls):
-        # What the ECS task definition sets (infra/service.go), with this cluster as the database.
+    def task_env(cls, **overrides):
+        # What the ECS task definition sets (infra/service.go), with this cluster as the database and
+        # moto as Secrets Manager.
         return {
-            **cls.cluster.env,
+            **cls.database_env,
+            **cls.moto.env(),
+            "DB_SECRET_ARN": cls.secret_arn,
             "DJANGO_SECRET_KEY": live.LIVE_SECRET_KEY,
             "DJANGO_ALLOWED_HOSTS": HOST,
             "DJANGO_CSRF_TRUSTED_ORIGINS": f"http://{HOST}",
             "DJANGO_HTTPS_ONLY": "false",
             "WEB_CONCURRENCY": WORKERS,
             "GUNICORN_GRACEFUL_TIMEOUT": 25,
+            "MIGRATION_TIMEOUT": 300,
+            **overrides,
         }
 
     @staticmethod
@@ -88,8 +102,71 @@ class ImageStartTests(SimpleTestCase):
             self.assertIn("Migration lock acquired.", output)
         applied = [o for o in outputs if "Applying accounts.0001_initial... OK" in o]
         self.assertEqual(len(applied), 1, "exactly one instance applies the migrations")
-        duplicates = self.cluster.sql("SELECT count(*) - count(DISTINCT (app, name)) FROM django_migrations")
+        duplicates = self.cluster.sql(
+            "SELECT count(*) - count(DISTINCT (app, name)) FROM django_migrations", database=DATABASE
+        )
         self.assertEqual(duplicates, "0")
+
+    def test_the_app_logs_in_with_the_secrets_login(self):
+        for container in self.containers:  # readiness queries the database; the connection stays open
+            self.assertEqual(request(container.port, "GET", "/api/v1/health/ready/").status, 200)
+        logins = self.cluster.sql(
+            "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'task-management-api'"
+        )
+
+        self.assertEqual(logins, ROLE)
+
+    def marker(self):
+        return Path(self.image.env["MIGRATION_MARKER"])
+
+    def hold_migration_lock(self):
+        """Another task's long migration: the advisory lock, held by a session of its own."""
+        holder = psycopg.connect(
+            host=self.cluster.env["DB_HOST"], user=self.cluster.env["DB_USER"], dbname=DATABASE, autocommit=True
+        )
+        self.addCleanup(holder.close)
+        holder.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+        return holder
+
+    def wait_for_output(self, container, text, timeout=60):
+        deadline = time.monotonic() + timeout
+        while text not in container.output():
+            if container.process.poll() is not None or time.monotonic() > deadline:
+                self.fail(f"no {text!r} in the output:\n{container.output()}")
+            time.sleep(0.1)
+
+    def test_while_it_waits_for_another_migration_it_is_healthy_and_not_serving_then_it_serves(self):
+        holder = self.hold_migration_lock()
+        container = self.image.start(self.task_env())
+        self.addCleanup(container.close)
+        self.wait_for_output(container, "Another process is migrating")
+
+        self.assertTrue(self.marker().exists())
+        self.assertEqual(request(container.port, "GET", "/api/v1/health/").kind, "refused")
+        probe = self.image.run_healthcheck(container.port, self.task_env())
+        self.assertEqual(probe.returncode, 0, probe.stderr)  # healthy: the marker, nothing listens
+
+        holder.close()
+        self.wait_until_ready(container)
+        self.assertFalse(self.marker().exists())
+        self.assertIn("Migration lock acquired.", container.output())
+        self.assertEqual(self.image.run_healthcheck(container.port, self.task_env()).returncode, 0)
+
+    def test_past_migration_timeout_it_exits_without_serving_and_names_the_setting(self):
+        self.hold_migration_lock()
+        started = time.monotonic()
+        container = self.image.start(self.task_env(MIGRATION_TIMEOUT=3))
+        self.addCleanup(container.close)
+
+        container.process.wait(timeout=30)
+        output = container.output()
+
+        self.assertNotEqual(container.process.returncode, 0, output)
+        self.assertGreaterEqual(time.monotonic() - started, 3)
+        self.assertIn("migrations did not finish within MIGRATION_TIMEOUT=3s", output)
+        self.assertIn("migrationTimeout", output)
+        self.assertNotIn("Booting worker", output)
+        self.assertFalse(self.marker().exists())
 
     def test_health_checks_answer_whatever_the_host(self):
         for container in self.containers:

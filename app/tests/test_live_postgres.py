@@ -237,3 +237,36 @@ class LivePostgresTests(SimpleTestCase):
             f"(client timeout {CLIENT_TIMEOUT:.0f} s); {len(listed - set(acknowledged))} task(s) committed whose "
             f"response was not a 201",
         )
+
+    def test_login_limits_hold_across_servers_workers_and_restarts(self):
+        # Two servers of 2 workers each on one database, as two tasks of a deployment; then both
+        # replaced by a third, as a deployment does. Attempts alternate between the servers.
+        servers = [self.start_server(), self.start_server()]
+        email, password = f"limits-{uuid.uuid4().hex[:8]}@example.com", "LiveTestPass123"
+        register_and_log_in(servers[0].port, email, password)
+
+        def log_in(server, address, who=email, secret="wrong-guess"):
+            body = {"email": who, "password": secret}
+            return request(server.port, "POST", "/api/v1/auth/login", body, headers={"X-Forwarded-For": address})
+
+        one_address = [log_in(servers[n % 2], "198.51.100.7", f"nobody-{n}@example.com").status for n in range(10)]
+        address_refused = log_in(servers[0], "198.51.100.7", "nobody-10@example.com")
+        one_account = [log_in(servers[n % 2], f"192.0.2.{n}").status for n in range(10)]
+        account_refused = log_in(servers[1], "192.0.2.200", secret=password)
+        for server in servers:
+            server.close()
+        restarted = self.start_server()
+        after_restart = [
+            log_in(restarted, "198.51.100.7", "nobody-11@example.com").status,
+            log_in(restarted, "192.0.2.201", secret=password).status,
+            log_in(restarted, "203.0.113.50", "nobody-12@example.com").status,  # a fresh address, account
+        ]
+
+        self.assertEqual(one_address, [401] * 10)
+        self.assertEqual(one_account, [401] * 10)
+        self.assertEqual((address_refused.status, account_refused.status), (429, 429))
+        self.assertEqual(after_restart, [429, 429, 401])
+        live.report(
+            "login limits",
+            "10 failures per address and per account across 2 servers x 2 workers, then 429, also after both restarted",
+        )

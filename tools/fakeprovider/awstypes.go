@@ -392,6 +392,11 @@ func init() {
 				if !rdsIDRe.MatchString(id) || strings.Contains(id, "--") || strings.HasSuffix(id, "-") || len(id) > 63 {
 					return []string{fmt.Sprintf("invalid value for identifier (must begin with a lowercase letter, contain only lowercase alphanumeric characters and hyphens, no two consecutive hyphens, not end with a hyphen, at most 63 characters): %q", id)}
 				}
+				// gp3 storage for PostgreSQL tops out at 65536 GiB (RDS User Guide, "Amazon RDS DB instance
+				// storage"); the error text is approximated.
+				if max, ok := in["maxAllocatedStorage"]; ok && max.IsNumber() && max.NumberValue() > 65536 {
+					return []string{fmt.Sprintf("InvalidParameterValue: maxAllocatedStorage %v exceeds the maximum storage of 65536 GiB", max.NumberValue())}
+				}
 				return nil
 			},
 			Computed: []string{"arn", "address", "endpoint", "port", "resourceId", "masterUserSecrets", "status", "hostedZoneId",
@@ -433,6 +438,14 @@ func init() {
 				}, nil
 			},
 			update: func(r *res) error {
+				// ModifyDBInstance refuses a new major version without the flag (RDS User Guide,
+				// "Upgrading the PostgreSQL DB engine": "--allow-major-version-upgrade").
+				oldMajor := strings.SplitN(strOr(r.oldIn, "engineVersion", ""), ".", 2)[0]
+				newMajor := strings.SplitN(r.s_("engineVersion"), ".", 2)[0]
+				if oldMajor != "" && newMajor != "" && oldMajor != newMajor && !boolOr(r.in, "allowMajorVersionUpgrade", false) {
+					return fmt.Errorf("updating RDS DB Instance (%s): InvalidParameterCombination: The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
+						r.s_("identifier"))
+				}
 				oldGroup, newGroup := strOr(r.oldIn, "dbSubnetGroupName", ""), r.s_("dbSubnetGroupName")
 				if oldGroup == "" || oldGroup == newGroup {
 					return nil

@@ -82,3 +82,29 @@ func TestRDSNetworkRules(t *testing.T) {
 		t.Errorf("subnet delete after the instance is gone: %v", err)
 	}
 }
+
+func TestRDSMajorUpgradeNeedsTheFlag(t *testing.T) {
+	t.Setenv("FAKE_AWS_STATE_DIR", t.TempDir())
+	typ := "aws:rds/instance:Instance"
+	old := pm(map[string]any{"identifier": "db1", "engine": "postgres", "engineVersion": "16", "instanceClass": "db.t4g.micro"})
+	for _, tc := range []struct {
+		in      map[string]any
+		refused bool
+	}{
+		{map[string]any{"engineVersion": "17"}, true},
+		{map[string]any{"engineVersion": "17", "allowMajorVersionUpgrade": true}, false},
+		{map[string]any{"engineVersion": "16.4"}, false}, // a minor version is not a major upgrade
+	} {
+		in := pm(map[string]any{"identifier": "db1", "engine": "postgres", "instanceClass": "db.t4g.micro"})
+		for k, v := range pm(tc.in) {
+			in[k] = v
+		}
+		err := runHook(t, typ, "db", "db-1", update, in, old)
+		if refused := err != nil && strings.Contains(err.Error(), "AllowMajorVersionUpgrade flag must be present"); refused != tc.refused {
+			t.Errorf("%v: err %v, want refused %v", tc.in, err, tc.refused)
+		}
+	}
+	if msgs := awsTypes[typ].Validate(pm(map[string]any{"identifier": "db1", "maxAllocatedStorage": 80000})); len(msgs) != 1 {
+		t.Errorf("maxAllocatedStorage 80000: %v, want one refusal", msgs)
+	}
+}

@@ -1,3 +1,9 @@
+import re
+import time
+from unittest import mock
+
+from rest_framework_simplejwt.tokens import RefreshToken
+
 from accounts.models import User
 from tests.helpers import PASSWORD, APITestCase, make_user
 
@@ -7,6 +13,7 @@ SEED_REGISTER_PAYLOAD = '{"email":"test@example.com","password":"TestPass123","n
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/auth/me"
 
 
@@ -34,6 +41,11 @@ class RegisterTests(APITestCase):
 
         self.assertEqual(response.status_code, 200)
 
+    def test_the_answer_says_where_the_new_account_is(self):
+        response = self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json")
+
+        self.assertEqual(response["Location"], "http://testserver/api/v1/auth/me/")
+
     def test_a_trailing_slash_works_too(self):
         response = self.client.post(REGISTER + "/", SEED_REGISTER_PAYLOAD, content_type="application/json")
 
@@ -45,14 +57,14 @@ class RegisterTests(APITestCase):
         response = self.register({"email": "Test@Example.COM", "password": "An0ther-Passw0rd", "name": "Someone"})
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("already exists", response.json()["email"][0])
+        self.assertIn("already exists", response.json()["fields"]["email"][0])
         self.assertEqual(User.objects.count(), 1)
 
     def test_an_invalid_email_is_refused(self):
         response = self.register({"email": "not-an-email", "password": PASSWORD, "name": "Test User"})
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(list(response.json()), ["email"])
+        self.assertEqual(list(response.json()["fields"]), ["email"])
 
     def test_weak_passwords_are_refused_with_the_reason(self):
         cases = {
@@ -66,22 +78,22 @@ class RegisterTests(APITestCase):
                 response = self.register({"email": "testuser1@example.com", "password": password, "name": "Test User"})
 
                 self.assertEqual(response.status_code, 400)
-                self.assertIn(reason, " ".join(response.json()["password"]))
+                self.assertIn(reason, " ".join(response.json()["fields"]["password"]))
         self.assertFalse(User.objects.exists())
 
     def test_each_missing_field_is_named(self):
         response = self.register({})
 
         self.assertEqual(response.status_code, 400)
-        body = response.json()
+        fields = response.json()["fields"]
         for field in ("email", "password", "name"):
-            self.assertEqual(body[field], ["This field is required."])
+            self.assertEqual(fields[field], ["This field is required."])
 
     def test_a_blank_name_is_refused(self):
         response = self.register({"email": "test@example.com", "password": PASSWORD, "name": "   "})
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("name", response.json())
+        self.assertIn("name", response.json()["fields"])
 
     def test_a_json_array_instead_of_an_object_is_a_400(self):
         response = self.client.post(REGISTER, "[]", content_type="application/json")
@@ -140,33 +152,127 @@ class LoginTests(APITestCase):
         response = self.client.post(LOGIN, {}, format="json")
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"email", "password"})
+        self.assertEqual(set(response.json()["fields"]), {"email", "password"})
 
 
 class RefreshTests(APITestCase):
     def setUp(self):
         super().setUp()
-        make_user(email="alice@example.com")
+        self.user = make_user(email="alice@example.com")
         self.tokens = self.client.post(
             LOGIN, {"email": "alice@example.com", "password": PASSWORD}, format="json"
         ).json()
 
-    def test_a_refresh_token_gives_a_working_access_token(self):
-        response = self.client.post(REFRESH, {"refresh": self.tokens["refresh"]}, format="json")
+    def refresh(self, token):
+        return self.client.post(REFRESH, {"refresh": token}, format="json")
+
+    def test_a_refresh_token_gives_a_working_access_token_and_a_new_refresh_token(self):
+        response = self.refresh(self.tokens["refresh"])
 
         self.assertEqual(response.status_code, 200)
+        self.assertEqual(set(response.json()), {"access", "refresh"})
+        self.assertNotEqual(response.json()["refresh"], self.tokens["refresh"])
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
         self.assertEqual(self.client.get(ME).status_code, 200)
 
+    def test_a_refresh_token_works_once(self):
+        self.assertEqual(self.refresh(self.tokens["refresh"]).status_code, 200)
+
+        again = self.refresh(self.tokens["refresh"])
+
+        self.assertEqual(again.status_code, 401)
+        self.assertEqual(again.json()["code"], "token_not_valid")
+
+    def test_the_new_refresh_token_carries_the_session_on(self):
+        token = self.tokens["refresh"]
+        for _ in range(3):
+            response = self.refresh(token)
+            self.assertEqual(response.status_code, 200)
+            token = response.json()["refresh"]
+
+    def test_a_token_spent_by_a_concurrent_request_is_refused(self):
+        # Two requests with one token: both pass the blacklist check before either blacklists it.
+        # The one that blacklists second must fail, as if it had come later.
+        token = self.tokens["refresh"]
+        with mock.patch.object(RefreshToken, "check_blacklist"):
+            first = self.refresh(token)
+            second = self.refresh(token)
+
+        self.assertEqual(first.status_code, 200)
+        self.assertEqual(second.status_code, 401)
+
+    def test_a_deactivated_account_cannot_refresh(self):
+        self.user.is_active = False
+        self.user.save()
+
+        response = self.refresh(self.tokens["refresh"])
+
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["code"], "no_active_account")
+
+    def test_a_deleted_account_cannot_refresh(self):
+        self.user.delete()
+
+        response = self.refresh(self.tokens["refresh"])
+
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["code"], "no_active_account")
+
     def test_an_access_token_is_not_a_refresh_token(self):
-        response = self.client.post(REFRESH, {"refresh": self.tokens["access"]}, format="json")
+        response = self.refresh(self.tokens["access"])
 
         self.assertEqual(response.status_code, 401)
 
     def test_a_tampered_refresh_token_is_refused(self):
-        response = self.client.post(REFRESH, {"refresh": self.tokens["refresh"][:-2] + "xx"}, format="json")
+        response = self.refresh(self.tokens["refresh"][:-2] + "xx")
 
         self.assertEqual(response.status_code, 401)
+        self.assertTrue(response["WWW-Authenticate"].startswith("Bearer"))
+
+
+class LogoutTests(APITestCase):
+    def setUp(self):
+        super().setUp()
+        make_user(email="alice@example.com")
+        self.tokens = self.log_in_through_the_api()
+
+    def log_in_through_the_api(self):
+        return self.client.post(LOGIN, {"email": "alice@example.com", "password": PASSWORD}, format="json").json()
+
+    def log_out(self, token):
+        return self.client.post(LOGOUT, {"refresh": token}, format="json")
+
+    def test_logging_out_revokes_the_refresh_token(self):
+        response = self.log_out(self.tokens["refresh"])
+
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(response.content, b"")
+        refused = self.client.post(REFRESH, {"refresh": self.tokens["refresh"]}, format="json")
+        self.assertEqual((refused.status_code, refused.json()["code"]), (401, "token_not_valid"))
+
+    def test_logging_out_again_is_not_an_error(self):
+        self.log_out(self.tokens["refresh"])
+
+        self.assertEqual(self.log_out(self.tokens["refresh"]).status_code, 204)
+
+    def test_other_sessions_stay_logged_in(self):
+        other = self.log_in_through_the_api()
+
+        self.log_out(self.tokens["refresh"])
+
+        self.assertEqual(self.client.post(REFRESH, {"refresh": other["refresh"]}, format="json").status_code, 200)
+
+    def test_a_token_that_is_not_a_refresh_token_is_a_401(self):
+        for token in (self.tokens["access"], "garbage", self.tokens["refresh"][:-2] + "xx"):
+            with self.subTest(token=token[:20]):
+                response = self.log_out(token)
+                self.assertEqual((response.status_code, response.json()["code"]), (401, "token_not_valid"))
+
+    def test_no_token_is_a_400_naming_the_field(self):
+        response = self.client.post(LOGOUT, {}, format="json")
+
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()["fields"]), ["refresh"])
 
 
 class MeTests(APITestCase):
@@ -185,58 +291,136 @@ class MeTests(APITestCase):
         self.assertEqual(response.status_code, 401)
         self.assertTrue(response["WWW-Authenticate"].startswith("Bearer"))
 
+    def test_the_access_token_of_a_deactivated_account_is_a_401(self):
+        user = make_user()
+        self.log_in(user)
+        user.is_active = False
+        user.save()
+
+        self.assertEqual(self.client.get(ME).status_code, 401)
+
     def test_a_garbage_token_is_a_401(self):
         self.client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
 
         self.assertEqual(self.client.get(ME).status_code, 401)
 
 
-class AuthThrottlingTests(APITestCase):
-    """10 login/registration requests a minute per client; the client is the last X-Forwarded-For
-    entry (the address the ALB saw), not the ALB itself."""
+class RegistrationLimitTests(APITestCase):
+    """10 registrations a minute per client address, every request counted."""
 
-    def attempt(self, **extra):
-        return self.client.post(LOGIN, {"email": "alice@example.com", "password": "guess"}, format="json", **extra)
+    def test_the_eleventh_registration_in_a_minute_is_refused_with_retry_after(self):
+        statuses = [self.client.post(REGISTER, {}, format="json").status_code for _ in range(10)]
 
-    def test_the_eleventh_attempt_in_a_minute_is_refused_with_retry_after(self):
-        statuses = [self.attempt().status_code for _ in range(10)]
+        response = self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json")
 
-        response = self.attempt()
-
-        self.assertEqual(statuses, [401] * 10)
-        self.assertEqual(response.status_code, 429)
+        self.assertEqual(statuses, [400] * 10)
+        self.assertEqual((response.status_code, response.json()["code"]), (429, "throttled"))
         self.assertGreater(int(response["Retry-After"]), 0)
 
-    def test_registration_and_login_share_one_budget(self):
+    def test_registering_does_not_use_up_the_login_limit(self):
         for _ in range(10):
             self.client.post(REGISTER, {}, format="json")
 
-        self.assertEqual(self.attempt().status_code, 429)
-        self.assertEqual(
-            self.client.post(REGISTER, SEED_REGISTER_PAYLOAD, content_type="application/json").status_code, 429
+        response = self.client.post(LOGIN, {"email": "alice@example.com", "password": "guess"}, format="json")
+
+        self.assertEqual(response.status_code, 401)
+
+
+class LoginLimitTests(APITestCase):
+    """Failed logins: 10 a minute per client address (the last X-Forwarded-For entry, which the ALB
+    appends), 10 per 15 minutes per account; successful logins count against neither."""
+
+    def setUp(self):
+        super().setUp()
+        self.alice = make_user(email="alice@example.com")
+
+    def attempt(self, email="alice@example.com", password="wrong-guess", address="198.51.100.7"):
+        return self.client.post(
+            LOGIN, {"email": email, "password": password}, format="json", HTTP_X_FORWARDED_FOR=address
         )
 
-    def test_refreshing_has_its_own_looser_limit(self):
-        for _ in range(10):
-            self.attempt()
-        statuses = [self.client.post(REFRESH, {"refresh": "x"}, format="json").status_code for _ in range(61)]
+    def test_one_address_gets_ten_failures_a_minute_whatever_the_accounts(self):
+        statuses = [self.attempt(email=f"user{n}@example.com").status_code for n in range(10)]
 
-        self.assertEqual(statuses[:60], [401] * 60)
-        self.assertEqual(statuses[60], 429)
+        refused = self.attempt(email="someone-else@example.com")
 
-    def test_clients_behind_the_load_balancer_are_counted_separately(self):
-        for _ in range(10):
-            self.attempt(HTTP_X_FORWARDED_FOR="198.51.100.7")
+        self.assertEqual(statuses, [401] * 10)
+        self.assertEqual((refused.status_code, refused.json()["code"]), (429, "throttled"))
+        self.assertGreater(int(refused["Retry-After"]), 0)
+        self.assertEqual(self.attempt(email="someone-else@example.com", address="203.0.113.9").status_code, 401)
 
-        self.assertEqual(self.attempt(HTTP_X_FORWARDED_FOR="198.51.100.7").status_code, 429)
-        self.assertEqual(self.attempt(HTTP_X_FORWARDED_FOR="203.0.113.9").status_code, 401)
+    def test_successful_logins_do_not_count(self):
+        successes = [self.attempt(password=PASSWORD).status_code for _ in range(15)]
+        failures = [self.attempt(email=f"user{n}@example.com").status_code for n in range(10)]
+
+        self.assertEqual(successes, [200] * 15)
+        self.assertEqual(failures, [401] * 10)
+        self.assertEqual(self.attempt(email="user10@example.com").status_code, 429)
+
+    def test_one_account_gets_ten_failures_whatever_the_addresses_then_not_even_the_right_password(self):
+        statuses = [
+            self.attempt(email="Alice@Example.com" if n % 2 else "alice@example.com", address=f"192.0.2.{n}")
+            for n in range(10)
+        ]
+
+        right_password = self.attempt(password=PASSWORD, address="192.0.2.200")
+
+        self.assertEqual([r.status_code for r in statuses], [401] * 10)
+        self.assertEqual(right_password.status_code, 429)
+        self.assertNotIn("access", right_password.json())
+        self.assertEqual(self.attempt(email="bob@example.com", address="192.0.2.200").status_code, 401)
+
+    def test_an_account_that_does_not_exist_is_limited_alike(self):
+        def tenth_and_eleventh(email):
+            for n in range(9):
+                self.attempt(email=email, address=f"192.0.2.{n}")
+            return self.attempt(email=email, address="192.0.2.100"), self.attempt(email=email, address="192.0.2.101")
+
+        real = tenth_and_eleventh("alice@example.com")
+        unknown = tenth_and_eleventh("nobody@example.com")
+
+        def shape(response):
+            return response.status_code, re.sub(r"\d+", "N", response.content.decode())
+
+        self.assertEqual([shape(r) for r in real], [shape(r) for r in unknown])
+        self.assertEqual([r.status_code for r in unknown], [401, 429])
+
+    def test_attempts_refused_by_one_limit_do_not_count_against_the_other(self):
+        # An address over its limit cannot lock anyone out: its refused attempts never tried a password.
+        for n in range(10):
+            self.attempt(email=f"user{n}@example.com", address="198.51.100.66")
+        refused = [self.attempt(address="198.51.100.66").status_code for _ in range(5)]
+
+        statuses = [self.attempt(address=f"192.0.2.{n}").status_code for n in range(10)]
+
+        self.assertEqual(refused, [429] * 5)
+        self.assertEqual(statuses, [401] * 10)
+
+    def test_the_limits_end_with_their_window(self):
+        for n in range(10):
+            self.attempt(address=f"192.0.2.{n}")
+        self.assertEqual(self.attempt(password=PASSWORD).status_code, 429)
+
+        with mock.patch("core.ratelimit.time.time", return_value=time.time() + 15 * 60 + 1):
+            self.assertEqual(self.attempt(password=PASSWORD).status_code, 200)
 
     def test_a_client_cannot_dodge_the_limit_by_inventing_forwarded_addresses(self):
         # The ALB appends the real client address; whatever the client wrote comes before it.
         for n in range(10):
-            self.attempt(HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 198.51.100.7")
+            self.attempt(email=f"user{n}@example.com", address=f"10.9.9.{n}, 198.51.100.7")
 
-        self.assertEqual(self.attempt(HTTP_X_FORWARDED_FOR="10.9.9.99, 198.51.100.7").status_code, 429)
+        self.assertEqual(self.attempt(email="x@example.com", address="10.9.9.99, 198.51.100.7").status_code, 429)
+
+
+class TokenLimitTests(APITestCase):
+    def test_refresh_and_logout_share_a_looser_limit_of_their_own(self):
+        for n in range(10):
+            self.client.post(LOGIN, {"email": f"user{n}@example.com", "password": "guess"}, format="json")
+        statuses = [self.client.post(REFRESH, {"refresh": "x"}, format="json").status_code for _ in range(30)]
+        statuses += [self.client.post(LOGOUT, {"refresh": "x"}, format="json").status_code for _ in range(31)]
+
+        self.assertEqual(statuses[:60], [401] * 60)
+        self.assertEqual(statuses[60], 429)
 
     def test_the_task_api_is_not_throttled(self):
         self.log_in(make_user())

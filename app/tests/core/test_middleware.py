@@ -37,6 +37,18 @@ class HealthCheckTests(TestCase):
         for path in paths:
             self.assertEqual(self.client.get(path, HTTP_HOST=ALB_HOST).status_code, 200, path)
 
+    def test_the_old_guides_health_path_answers_like_liveness(self):
+        for path in ("/api/v1/", "/api/v1"):
+            with self.subTest(path=path):
+                response = self.client.get(path, HTTP_HOST=ALB_HOST)
+
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.json(), {"status": "ok"})
+                self.assertEqual(self.client.head(path, HTTP_HOST=ALB_HOST).status_code, 200)
+        with database_unreachable():
+            self.assertEqual(self.client.get("/api/v1/", HTTP_HOST=ALB_HOST).status_code, 200)
+        self.assertEqual(self.client.post("/api/v1/", HTTP_HOST="api.example.com").status_code, 405)
+
     def test_liveness_answers_the_container_health_check(self):
         self.assertEqual(self.client.get(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
         self.assertEqual(self.client.head(LIVENESS, HTTP_HOST="127.0.0.1:8000").status_code, 200)
@@ -103,7 +115,7 @@ class RequestBodyLimitTests(APITestCase):
         response = self.client.post("/api/v1/tasks/", body, content_type="application/json")
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("description", response.json())
+        self.assertIn("description", response.json()["fields"])
 
     def test_a_nonsense_content_length_is_a_400(self):
         response = self.client.generic(

@@ -41,4 +41,4 @@ class MalformedBodyTests(APITestCase):
         response = self.client.post("/api/v1/tasks/", {"title": "a\x00b"}, format="json")
 
         self.assertEqual(response.status_code, 400)
-        self.assertIn("title", response.json())
+        self.assertIn("title", response.json()["fields"])

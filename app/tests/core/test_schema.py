@@ -68,8 +68,14 @@ class SchemaTests(SimpleTestCase):
                         self.assertIn("404", codes)
                     if method in ("post", "put", "patch"):
                         self.assertIn("400", codes)
-                    if path != "/api/v1/health/":
+                    if path not in ("/api/v1/", "/api/v1/health/"):  # liveness: no database
                         self.assertIn("503", codes)
+                    if "201" in codes:
+                        self.assertIn("Location", operation["responses"]["201"].get("headers", {}))
+                    for code, response in operation["responses"].items():
+                        if code.startswith("4") and "content" in response:  # 414 is gunicorn's HTML
+                            schema = response["content"]["application/json"]["schema"]
+                            self.assertEqual(schema, {"$ref": "#/components/schemas/Error"}, code)
 
     def test_the_schema_is_served_without_a_token(self):
         yaml_response = self.client.get("/api/v1/schema/", HTTP_HOST="localhost")

@@ -7,10 +7,10 @@ class ErrorPageTests(TestCase):
         response = self.client.get("/api/v1/nothing-here/", HTTP_HOST="api.example.com")
 
         self.assertEqual(response.status_code, 404)
-        self.assertEqual(response.json(), {"detail": "Not found."})
+        self.assertEqual(response.json(), {"detail": "Not found.", "code": "not_found", "fields": {}})
 
     def test_a_host_outside_the_allowed_hosts_is_a_json_400(self):
         response = self.client.get("/api/v1/tasks/", HTTP_HOST="evil.example.net")
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"detail": "Bad request."})
+        self.assertEqual(response.json(), {"detail": "Bad request.", "code": "bad_request", "fields": {}})

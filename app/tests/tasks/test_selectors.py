@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.http import Http404
 from django.test import TestCase
 
@@ -14,6 +16,27 @@ class ListTasksTests(TestCase):
         Task.objects.create(owner=bob, title="bob's", status="done")
 
         self.assertEqual(list(selectors.list_tasks(owner=alice, status="done")), [mine])
+
+    def test_every_filter_narrows_the_owners_tasks(self):
+        alice, bob = make_user(email="alice@example.com"), make_user(email="bob@example.com")
+        match = Task.objects.create(owner=alice, title="Pay RENT", priority=3, due_date=date(2026, 12, 1))
+        Task.objects.create(owner=alice, title="Pay rent", priority=1, due_date=date(2026, 12, 1))
+        Task.objects.create(owner=alice, title="Pay rent", priority=3, due_date=date(2027, 1, 1))
+        Task.objects.create(owner=alice, title="Pay rent", priority=3)
+        Task.objects.create(owner=alice, title="Walk", priority=3, due_date=date(2026, 12, 1))
+        Task.objects.create(owner=bob, title="Pay rent", priority=3, due_date=date(2026, 12, 1))
+
+        found = selectors.list_tasks(
+            owner=alice, priority=3, due_after=date(2026, 11, 1), due_before=date(2026, 12, 31), search="rent"
+        )
+
+        self.assertEqual(list(found), [match])
+
+    def test_no_filter_means_every_task_of_the_owner(self):
+        user = make_user()
+        tasks = [Task.objects.create(owner=user, title=f"t{n}") for n in range(3)]
+
+        self.assertEqual(list(selectors.list_tasks(owner=user, search="", priority=None)), tasks[::-1])
 
     def test_equal_sort_keys_fall_back_to_the_id(self):
         user = make_user()

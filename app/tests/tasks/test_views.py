@@ -61,6 +61,16 @@ class TaskCrudTests(APITestCase):
         self.assertEqual(deleted.status_code, 204)
         self.assertEqual(self.client.get(detail(task["id"])).status_code, 404)
 
+    def test_the_answer_says_where_the_new_task_is(self):
+        created = self.client.post(TASKS, {"title": "Buy milk"}, format="json")
+        behind_https = self.client.post(
+            TASKS, {"title": "Buy milk"}, format="json", HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https"
+        )
+
+        self.assertEqual(created["Location"], f"http://testserver{detail(created.json()['id'])}")
+        self.assertEqual(self.client.get(created["Location"]).json(), created.json())
+        self.assertEqual(behind_https["Location"], f"https://localhost{detail(behind_https.json()['id'])}")
+
     def test_a_title_is_all_a_new_task_needs(self):
         response = self.client.post(TASKS, {"title": "Buy milk"}, format="json")
 
@@ -89,7 +99,7 @@ class TaskCrudTests(APITestCase):
         )
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"title", "status", "priority", "due_date", "description"})
+        self.assertEqual(set(response.json()["fields"]), {"title", "status", "priority", "due_date", "description"})
         self.assertFalse(Task.objects.exists())
 
     def test_put_without_a_title_is_a_400(self):
@@ -204,7 +214,7 @@ class TaskListTests(APITestCase):
         response = self.client.get(TASKS + "?status=someday&ordering=owner__password")
 
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.json()), {"status", "ordering"})
+        self.assertEqual(set(response.json()["fields"]), {"status", "ordering"})
 
     def test_order_by_priority_means_importance_not_alphabet(self):
         self.add("meh", priority=Task.Priority.LOW)
@@ -270,6 +280,59 @@ class TaskListTests(APITestCase):
         self.add("only")
 
         self.assertEqual(self.client.get(TASKS + "?page=2").status_code, 404)
+
+    def test_filter_by_priority(self):
+        self.add("meh", priority=Task.Priority.LOW)
+        self.add("now", priority=Task.Priority.HIGH)
+
+        self.assertEqual(self.titles("?priority=high"), ["now"])
+        self.assertEqual(self.titles("?priority=low"), ["meh"])
+
+    def test_filter_by_a_due_date_range_inclusive(self):
+        self.add("someday")
+        self.add("november", due_date=date(2026, 11, 30))
+        self.add("december", due_date=date(2026, 12, 1))
+        self.add("new year", due_date=date(2027, 1, 1))
+
+        self.assertEqual(self.titles("?due_after=2026-12-01&ordering=due_date"), ["december", "new year"])
+        self.assertEqual(self.titles("?due_before=2026-12-01&ordering=due_date"), ["november", "december"])
+        self.assertEqual(self.titles("?due_after=2026-12-01&due_before=2026-12-01"), ["december"])
+
+    def test_search_the_title_ignoring_case(self):
+        self.add("Buy MILK")
+        self.add("buy bread")
+        self.add("100% done")
+
+        self.assertEqual(self.titles("?search=milk"), ["Buy MILK"])
+        self.assertEqual(self.titles("?search=BUY&ordering=title"), ["Buy MILK", "buy bread"])
+        self.assertEqual(self.titles("?search=%25"), ["100% done"])  # a literal %, not a wildcard
+        self.assertEqual(len(self.titles("?search=")), 3)
+
+    def test_bad_filter_values_are_400s_naming_the_parameter(self):
+        for query, field in (
+            ("?priority=urgent", "priority"),
+            ("?due_after=tomorrow", "due_after"),
+            ("?due_before=2026-02-30", "due_before"),
+            ("?due_after=2026-12-02&due_before=2026-12-01", "due_before"),
+            ("?search=" + "x" * 201, "search"),
+        ):
+            with self.subTest(query=query[:40]):
+                response = self.client.get(TASKS + query)
+
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(list(response.json()["fields"]), [field])
+
+    def test_filters_keep_their_place_in_the_page_links(self):
+        for n in range(3):
+            self.add(f"milk {n}", priority=Task.Priority.HIGH)
+        self.add("bread", priority=Task.Priority.HIGH)
+
+        first = self.client.get(TASKS + "?search=milk&priority=high&page_size=2").json()
+        second = self.client.get(first["next"]).json()
+
+        self.assertEqual(first["count"], 3)
+        self.assertEqual(len(first["results"]) + len(second["results"]), 3)
+        self.assertTrue(all("milk" in t["title"] for t in second["results"]))
 
     def test_filter_ordering_and_paging_combine(self):
         for n in range(4):

@@ -41,9 +41,14 @@ class Command(BaseCommand):
             self._migrate(database, verbosity)
             return
 
+        # Requests get a statement timeout (config.database); waiting for the lock and migrating must
+        # not: the container's MIGRATION_TIMEOUT bounds them (docker-entrypoint.sh).
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
         lock = connections.create_connection(database)  # a session of its own
         try:
             with lock.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
                 cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
                 if not cursor.fetchone()[0]:
                     self.stdout.write(f"Another process is migrating; waiting up to {lock_timeout}s for it.")

@@ -1,10 +1,12 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 import unittest
 from contextlib import redirect_stdout
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
 from django.db import connection
@@ -110,3 +112,48 @@ class ConcurrentMigrationTests(SimpleTestCase):
         self.assertNotEqual(stuck.returncode, 0)
         self.assertIn("Gave up after 1s waiting for the migration lock", output)
         self.assertEqual(self.query("SELECT to_regclass('django_migrations') IS NULL")[0][0], True)
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "statement timeouts are PostgreSQL's")
+class StatementTimeoutTests(SimpleTestCase):
+    """Requests' statements time out (config.database); waiting for the lock and migrating must not."""
+
+    databases = {"default"}
+
+    def setUp(self):
+        # A 1 s statement timeout for this test's connections, instead of the configured one.
+        options = connection.settings_dict["OPTIONS"]
+        original = options["options"]
+        options["options"] = "-c statement_timeout=1s"
+        connection.close()
+        self.addCleanup(connection.close)
+        self.addCleanup(options.__setitem__, "options", original)
+        self.holder = load_backend(connection.settings_dict["ENGINE"]).DatabaseWrapper(
+            {**connection.settings_dict}, "lock-holder"
+        )
+        self.holder.inc_thread_sharing()  # released from a timer thread
+        self.addCleanup(self.holder.close)
+
+    def test_the_lock_wait_and_the_migration_are_not_cut_by_the_statement_timeout(self):
+        with self.holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+        release = threading.Timer(2.5, self._release)
+        release.start()
+        self.addCleanup(release.cancel)
+        seen = []
+
+        def migrate(command, database, verbosity):
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW statement_timeout")
+                seen.append(cursor.fetchone()[0])
+
+        out = StringIO()
+        with mock.patch("core.management.commands.migrate_with_lock.Command._migrate", migrate), redirect_stdout(out):
+            call_command("migrate_with_lock", "--noinput", "--lock-timeout", "30")
+
+        self.assertIn("Migration lock acquired.", out.getvalue())
+        self.assertEqual(seen, ["0"])
+
+    def _release(self):
+        with self.holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, with database credentials resolved when a connection opens (base.py)."""
