@@ -2,7 +2,7 @@
 # Requests per CPU-second, requests/s and latency: the seed guide's gunicorn command (on the app before
 # and after issue 14's optimizations) vs app/gunicorn.conf.py, five endpoints, servers on one core and on
 # two, measured alternately on one PostgreSQL with wrk. See bench/throughput.py for what exactly runs.
-#   bash bench/throughput.sh                # 3 rounds x 5 endpoints x 3 servers x 2 core counts x 10 s: ~25 min
+#   bash bench/throughput.sh                # 3 rounds x 5 endpoints x 3 servers x 2 core counts (13 min 22 s with --duration 5)
 #   bash bench/throughput.sh --cores 1 --endpoints list,post --rounds 2 --duration 5
 # Requests per CPU-second counts only the servers' own CPU time; requests/s and latency need an otherwise
 # idle machine: wrk, the servers and PostgreSQL share its cores.
