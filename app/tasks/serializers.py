@@ -4,6 +4,8 @@ from functools import cached_property
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.serializers import Serializer
+
 from .models import Task
 from .selectors import DEFAULT_ORDERING, ORDERING_FIELDS
 
@@ -26,7 +28,7 @@ class PriorityField(serializers.ChoiceField):
 # to it), declared because a ModelSerializer rebuilds them from the model for every request.
 # Timestamps are shown in TIME_ZONE (UTC, "Z"), the current time zone of every request since nothing
 # activates another; naming it saves looking it up twice per task.
-class TaskSerializer(serializers.Serializer):
+class TaskSerializer(Serializer):
     id = serializers.BigIntegerField(label="ID", read_only=True)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
@@ -51,7 +53,7 @@ class TaskSerializer(serializers.Serializer):
         }
 
 
-class TaskListQuerySerializer(serializers.Serializer):
+class TaskListQuerySerializer(Serializer):
     """The query string of GET /api/v1/tasks/ (tasks.selectors.list_tasks); unknown values are 400s."""
 
     status = serializers.ChoiceField(choices=Task.Status.choices, required=False)

@@ -12,7 +12,7 @@ result is exactly what Django's loader returns: the same instant with `datetime.
 (psycopg's `_tz.get_tzinfo` maps the session's "UTC" to it). For any other zone Django's loader stays.
 """
 
-from datetime import timezone
+from datetime import UTC
 from functools import lru_cache
 
 import psycopg
@@ -29,7 +29,7 @@ class UTCTimestamptzLoader(Loader):
     over to one.
     """
 
-    timezone = timezone.utc
+    timezone = UTC
 
     def __init__(self, oid, context=None):
         super().__init__(oid, context)
@@ -44,7 +44,7 @@ class UTCTimestamptzLoader(Loader):
 @lru_cache
 def with_psycopg_timestamptz_loader(template, zone):
     """Django's adapters map for a connection, with the C loader when Django's zone is UTC."""
-    if zone != timezone.utc:
+    if zone != UTC:
         return template
     adapters = AdaptersMap(template)
     adapters.register_loader("timestamptz", UTCTimestamptzLoader)

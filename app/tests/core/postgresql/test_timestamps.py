@@ -2,7 +2,7 @@
 Django's loader does. PostgreSQL pass only."""
 
 import unittest
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -50,7 +50,7 @@ class TimestamptzLoaderTests(TestCase):
             with self.subTest(value=value):
                 self.assertEqual(mine, theirs)
                 self.assertIs(mine.tzinfo, theirs.tzinfo)
-                self.assertIs(mine.tzinfo, timezone.utc)
+                self.assertIs(mine.tzinfo, UTC)
 
     def test_the_connection_reads_timestamps_with_psycopgs_own_loader(self):
         connection.ensure_connection()
@@ -67,7 +67,7 @@ class TimestamptzLoaderTests(TestCase):
         task = Task.objects.create(owner=make_user("clock@example.com"), title="read back")
         stored = Task.objects.get(pk=task.pk)
         self.assertEqual((stored.created_at, stored.updated_at), (task.created_at, task.updated_at))
-        self.assertIs(stored.created_at.tzinfo, timezone.utc)
+        self.assertIs(stored.created_at.tzinfo, UTC)
 
 
 class ZoneTests(unittest.TestCase):
@@ -76,6 +76,6 @@ class ZoneTests(unittest.TestCase):
         for zone in (ZoneInfo("Asia/Tokyo"), ZoneInfo("UTC"), None):
             with self.subTest(zone=zone):
                 self.assertIs(with_psycopg_timestamptz_loader(template, zone), template)
-        utc = with_psycopg_timestamptz_loader(template, timezone.utc)
+        utc = with_psycopg_timestamptz_loader(template, UTC)
         self.assertIsNot(utc, template)
         self.assertIs(utc.get_loader(TIMESTAMPTZ, Format.TEXT), UTCTimestamptzLoader)
