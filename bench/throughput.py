@@ -370,18 +370,25 @@ def prepare_data(port, cluster):
     patched = request(port, "POST", "/api/v1/tasks/", {"title": "patch me"}, token=patch_token).json()["id"]
     register_and_log_in(port, "bench-login@example.com")
     return post_user, {
-        "list": {"method": "GET", "path": "/api/v1/tasks/", "token": list_token},
-        "one": {"method": "GET", "path": f"/api/v1/tasks/{listed['results'][0]['id']}/", "token": list_token},
+        "list": {"method": "GET", "path": "/api/v1/tasks/", "token": list_token, "email": "bench-list@example.com"},
+        "one": {
+            "method": "GET",
+            "path": f"/api/v1/tasks/{listed['results'][0]['id']}/",
+            "token": list_token,
+            "email": "bench-list@example.com",
+        },
         "post": {
             "method": "POST",
             "path": "/api/v1/tasks/",
             "token": post_token,
+            "email": "bench-post@example.com",
             "body": {"title": "bench task", "priority": "high", "description": "created by bench/throughput.py"},
         },
         "patch": {
             "method": "PATCH",
             "path": f"/api/v1/tasks/{patched}/",
             "token": patch_token,
+            "email": "bench-patch@example.com",
             "body": {"status": "in_progress", "priority": "low"},
         },
         "login": {
@@ -391,6 +398,20 @@ def prepare_data(port, cluster):
             "body": {"email": "bench-login@example.com", "password": PASSWORD},
         },
     }
+
+
+def renew_tokens(port, targets):
+    """New access tokens for the endpoints' users. They last 15 minutes (SIMPLE_JWT's
+    ACCESS_TOKEN_LIFETIME) and a whole run takes longer: renewed before each round, outside the windows."""
+    tokens = {}
+    for target in targets.values():
+        if "email" in target:
+            if target["email"] not in tokens:
+                login = request(port, "POST", "/api/v1/auth/login", {"email": target["email"], "password": PASSWORD})
+                if login.status != 200:
+                    raise RuntimeError(f"login {target['email']}: {login!r} {login.body!r}")
+                tokens[target["email"]] = login.json()["access"]
+            target["token"] = tokens[target["email"]]
 
 
 def task_rows(cluster, user_id):
@@ -488,6 +509,7 @@ def main():
                 file=sys.stderr,
             )
             load = dict(seconds=args.duration, connections=args.connections, threads=args.threads, cpus=rest_cpus)
+            renew_tokens(servers[names[-1]].port, targets)
             for endpoint in endpoints:
                 for name in names:
                     wrk(
@@ -500,6 +522,7 @@ def main():
                         measure=False,
                     )
             for round_number in range(1, args.rounds + 1):
+                renew_tokens(servers[names[-1]].port, targets)
                 for endpoint in endpoints:
                     for name in names:
                         server = servers[name]
