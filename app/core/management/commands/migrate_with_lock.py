@@ -4,11 +4,18 @@ Every container runs this before starting gunicorn. When a deployment starts sev
 once, the first to take the lock applies the migrations; the others wait, then find nothing left
 to apply. The lock is held on a connection of its own, so it lasts exactly as long as this
 command (or until its process dies, when PostgreSQL releases it).
+
+Under the same lock it then deletes the refresh tokens that have expired (simplejwt's
+`flushexpiredtokens`): every login and refresh adds a row to the outstanding tokens, blacklisted
+ones add another, and nothing else removes them. Tasks start at every deployment, scale-out and
+replacement, which keeps the tables to about the last 7 days of logins.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 # pg_advisory_lock takes one bigint; any fixed value that no other code uses will do. This is the
 # first 8 bytes of sha256("task-management-api:migrate"), as a signed integer.
@@ -71,3 +78,6 @@ class Command(BaseCommand):
     def _migrate(self, database, verbosity):
         # migrate writes to the process's stdout itself ("Applying x... OK" on one line).
         call_command("migrate", database=database, interactive=False, verbosity=verbosity)
+        expired = OutstandingToken.objects.using(database).filter(expires_at__lte=timezone.now())
+        _, deleted = expired.delete()  # with their blacklist entries
+        self.stdout.write(f"Expired refresh tokens deleted: {deleted.get(OutstandingToken._meta.label, 0)}.")

@@ -5,6 +5,7 @@ import threading
 import time
 import unittest
 from contextlib import redirect_stdout
+from datetime import timedelta
 from io import StringIO
 from unittest import mock
 
@@ -13,9 +14,12 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 from django.test import SimpleTestCase, TestCase
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.management.commands.migrate_with_lock import MIGRATION_LOCK_KEY
-from tests.helpers import APP_DIR
+from tests.helpers import APP_DIR, make_user
 
 
 class MigrateWithLockTests(TestCase):
@@ -26,6 +30,24 @@ class MigrateWithLockTests(TestCase):
             call_command("migrate_with_lock", "--noinput")
 
         self.assertIn("No migrations to apply.", out.getvalue())
+
+    def test_expired_refresh_tokens_are_deleted_and_the_others_kept(self):
+        user = make_user()
+        now = timezone.now()
+        expired = [RefreshToken.for_user(user) for _ in range(3)]  # each login's refresh token
+        kept = RefreshToken.for_user(user)
+        OutstandingToken.objects.filter(jti__in=[t["jti"] for t in expired]).update(
+            expires_at=now - timedelta(seconds=1)
+        )
+        BlacklistedToken.objects.create(token=OutstandingToken.objects.get(jti=expired[0]["jti"]))
+        out = StringIO()
+
+        with redirect_stdout(out):
+            call_command("migrate_with_lock", "--noinput", stdout=out)
+
+        self.assertEqual(list(OutstandingToken.objects.values_list("jti", flat=True)), [kept["jti"]])
+        self.assertFalse(BlacklistedToken.objects.exists())
+        self.assertIn("Expired refresh tokens deleted: 3.", out.getvalue())
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "advisory locks exist only on PostgreSQL")
