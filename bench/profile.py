@@ -374,7 +374,7 @@ def main():
         return child(args)
 
     sys.path.insert(0, str(APP))
-    from tests.live import PostgresCluster, server_env
+    from tests.live import PostgresCluster, migrate, server_env
 
     app_dir = args.app_dir.resolve()
     cluster = PostgresCluster("bench-profile")
@@ -384,16 +384,7 @@ def main():
             **cluster.env, DJANGO_SETTINGS_MODULE="config.settings", PYTHONHASHSEED="0", PYTHONPATH=app_dir
         )
         env["DJANGO_LOG_LEVEL"] = "WARNING"
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
-            cwd=app_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if migrate.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        migrate(env, app_dir=app_dir, timeout=300)
         commit = subprocess.run(
             ["git", "-C", str(app_dir), "log", "-1", "--format=%h %s"], capture_output=True, text=True
         ).stdout.strip()

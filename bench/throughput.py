@@ -56,7 +56,7 @@ REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app"
 LUA = Path(__file__).resolve().parent / "wrk-api.lua"
 sys.path.insert(0, str(APP))
-from tests.live import Gunicorn, PostgresCluster, register_and_log_in, request, server_env  # noqa: E402
+from tests.live import Gunicorn, PostgresCluster, migrate, register_and_log_in, request, server_env  # noqa: E402
 
 # The app before issue 14's per-request CPU work (main when that work started): what "seed-base" runs.
 BASELINE_REF = "54e9495"
@@ -466,16 +466,7 @@ def main():
         print("Setting up (PostgreSQL cluster, migrations) ...", file=sys.stderr)
         cluster.create()
         env = server_env(**cluster.env)  # DEBUG off, same secret, same database for every server
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
-            cwd=APP,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if migrate.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        migrate(env)
         facts = machine_facts(cluster)
         base_app = None
         if "seed-base" in names:

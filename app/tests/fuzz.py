@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.live import APP_DIR, Gunicorn, PostgresCluster, register_and_log_in, server_env
+from tests.live import APP_DIR, Gunicorn, PostgresCluster, migrate, register_and_log_in, server_env
 
 CHECKS = [
     "not_a_server_error",
@@ -60,16 +60,10 @@ def main():
     server = None
     try:
         env = server_env(**cluster.create(), DJANGO_LOG_LEVEL="WARNING")
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
-            cwd=APP_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if migrate.returncode != 0:
-            sys.exit(f"fuzz: migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        try:
+            migrate(env)
+        except RuntimeError as exc:
+            sys.exit(f"fuzz: {exc}")
         server = Gunicorn(env)
         server.wait_until_healthy()
         token = register_and_log_in(server.port, "fuzz@example.com")

@@ -42,6 +42,20 @@ def server_env(**overrides):
     return env
 
 
+def migrate(env, app_dir=APP_DIR, timeout=180):
+    """`manage.py migrate_with_lock`, as the container's entrypoint runs it, in a child process."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"migrate failed:\n{done.stdout}{done.stderr}")
+
+
 def report(name, line):
     """One summary line per live test on stderr, only when LIVE_TEST_REPORT=1 (for BENCHMARKS.md)."""
     if os.environ.get("LIVE_TEST_REPORT"):

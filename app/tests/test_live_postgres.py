@@ -9,8 +9,6 @@ about the test cluster, not about the app. Set LIVE_TEST_REPORT=1 for one summar
 """
 
 import os
-import subprocess
-import sys
 import threading
 import time
 import unittest
@@ -22,7 +20,6 @@ from django.db import connection
 from django.test import SimpleTestCase
 
 from tests import live
-from tests.helpers import APP_DIR
 from tests.live import Gunicorn, PostgresCluster, list_all_task_ids, register_and_log_in, request, server_env
 
 CLIENT_TIMEOUT = 10.0  # seconds; a request that takes longer counts as hung
@@ -42,16 +39,7 @@ class LivePostgresTests(SimpleTestCase):
         cls.addClassCleanup(cls.cluster.remove)
         cls.cluster.create()
         cls.cluster.sql(f"ALTER DATABASE {cls.cluster.env['DB_NAME']} SET synchronous_commit = on")
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
-            cwd=APP_DIR,
-            env=cls.server_env(),
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if migrate.returncode != 0:
-            raise AssertionError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        live.migrate(cls.server_env())
 
     @classmethod
     def server_env(cls):

@@ -14,8 +14,6 @@ LIVE_ROTATION_STALE_WINDOW=<seconds> lengthens the stale window (bench/failure-t
 
 import math
 import os
-import subprocess
-import sys
 import threading
 import time
 import unittest
@@ -28,7 +26,6 @@ from django.test import SimpleTestCase
 from core.exceptions import DATABASE_RETRY_AFTER
 from core.postgresql.secret import REREAD_INTERVAL
 from tests import live
-from tests.helpers import APP_DIR
 from tests.live import Gunicorn, MotoServer, PostgresCluster, list_all_tasks, register_and_log_in, request, server_env
 
 ROLE, DATABASE = "app", "tasks"
@@ -56,16 +53,7 @@ class PasswordRotationTests(SimpleTestCase):
         cls.moto = MotoServer()
         cls.addClassCleanup(cls.moto.close)
         cls.arn = cls.moto.create_database_secret(ROLE, OLD_PASSWORD)
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate_with_lock", "--noinput"],
-            cwd=APP_DIR,
-            env=cls.server_env(),
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if migrate.returncode != 0:
-            raise AssertionError(f"migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        live.migrate(cls.server_env())
 
     @classmethod
     def server_env(cls):
