@@ -8,7 +8,7 @@ command (or until its process dies, when PostgreSQL releases it).
 Under the same lock it then deletes the refresh tokens that have expired (simplejwt's
 `flushexpiredtokens`): every login and refresh adds a row to the outstanding tokens, blacklisted
 ones add another, and nothing else removes them. Tasks start at every deployment, scale-out and
-replacement, which keeps the tables to about the last 7 days of logins.
+replacement, so the tables keep the 7 days before the last start and what came since.
 """
 
 from django.core.management import call_command
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         connection = connections[database]
         if connection.vendor != "postgresql":
             self.stdout.write(f"{connection.vendor} has no advisory locks: running migrate unlocked.")
-            self._migrate(database, verbosity)
+            self._migrate_and_prune(database, verbosity)
             return
 
         # Requests get a statement timeout (config.database); waiting for the lock and migrating must
@@ -69,15 +69,17 @@ class Command(BaseCommand):
                         ) from None
                 self.stdout.write("Migration lock acquired.")
                 try:
-                    self._migrate(database, verbosity)
+                    self._migrate_and_prune(database, verbosity)
                 finally:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
         finally:
             lock.close()
 
-    def _migrate(self, database, verbosity):
+    def _migrate_and_prune(self, database, verbosity):
         # migrate writes to the process's stdout itself ("Applying x... OK" on one line).
         call_command("migrate", database=database, interactive=False, verbosity=verbosity)
+        # simplejwt's flushexpiredtokens runs this delete too, but on the default database only and
+        # silently; here it follows --database and says how many went.
         expired = OutstandingToken.objects.using(database).filter(expires_at__lte=timezone.now())
         _, deleted = expired.delete()  # with their blacklist entries
         self.stdout.write(f"Expired refresh tokens deleted: {deleted.get(OutstandingToken._meta.label, 0)}.")
