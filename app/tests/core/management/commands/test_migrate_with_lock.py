@@ -170,7 +170,10 @@ class StatementTimeoutTests(SimpleTestCase):
                 seen.append(cursor.fetchone()[0])
 
         out = StringIO()
-        with mock.patch("core.management.commands.migrate_with_lock.Command._migrate", migrate), redirect_stdout(out):
+        with (
+            mock.patch("core.management.commands.migrate_with_lock.Command._migrate_and_prune", migrate),
+            redirect_stdout(out),
+        ):
             call_command("migrate_with_lock", "--noinput", "--lock-timeout", "30")
 
         self.assertIn("Migration lock acquired.", out.getvalue())
