@@ -1,9 +1,11 @@
+from django.http import Http404
 from django.urls import reverse
 from rest_framework import generics
 
 from core.pagination import PageNumberPagination
 
 from . import selectors, services
+from .models import Task
 from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
@@ -36,7 +38,10 @@ class TaskDetailView(generics.RetrieveUpdateDestroyAPIView):
         return selectors.get_task(owner=self.request.user, task_id=self.kwargs["task_id"])
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_task(serializer.instance, **serializer.validated_data)
+        try:
+            serializer.instance = services.update_task(serializer.instance, **serializer.validated_data)
+        except Task.DoesNotExist:
+            raise Http404 from None  # deleted by another request since get_object read it
 
     def perform_destroy(self, instance):
         services.delete_task(instance)

@@ -19,6 +19,14 @@ class TaskServiceTests(TestCase):
         self.assertEqual((task.title, task.description, task.status), ("Draft", "keep me", "done"))
         self.assertGreater(task.updated_at, before)
 
+    def test_updating_a_task_deleted_since_it_was_read_says_it_does_not_exist(self):
+        task = services.create_task(owner=self.user, title="Read, then deleted elsewhere")
+        Task.objects.filter(pk=task.pk).delete()
+
+        for fields in ({}, {"status": Task.Status.DONE}):
+            with self.subTest(fields=fields), self.assertRaises(Task.DoesNotExist):
+                services.update_task(task, **fields)
+
     def test_the_owner_cannot_be_changed_through_an_update(self):
         task = services.create_task(owner=self.user, title="Mine")
 

@@ -1,5 +1,7 @@
 from datetime import date
+from unittest import mock
 
+from tasks import selectors
 from tasks.models import Task
 from tests.helpers import APITestCase, make_user
 
@@ -126,6 +128,26 @@ class TaskCrudTests(APITestCase):
     def test_an_id_too_large_for_the_database_is_a_404(self):
         self.assertEqual(self.client.get(detail("9" * 19)).status_code, 404)
         self.assertEqual(self.client.get(detail("9" * 25)).status_code, 404)
+
+    def test_a_change_to_a_task_deleted_meanwhile_is_a_404(self):
+        # Schemathesis found this as a 500: a PATCH read the task, a concurrent DELETE removed it, and
+        # the PATCH's save() then updated no row.
+        task = Task.objects.create(owner=self.user, title="Deleted while being changed")
+        read = selectors.get_task
+
+        def read_then_deleted_elsewhere(**kwargs):
+            found = read(**kwargs)
+            Task.objects.filter(pk=found.pk).delete()
+            return found
+
+        for method, body in (("patch", {}), ("patch", {"status": "done"}), ("put", {"title": "New"})):
+            with (
+                self.subTest(method=method, body=body),
+                mock.patch.object(selectors, "get_task", read_then_deleted_elsewhere),
+            ):
+                response = getattr(self.client, method)(detail(task.pk), body, format="json")
+                self.assertEqual(response.status_code, 404, response.content)
+                self.assertEqual(response.json()["code"], "not_found")
 
 
 class TaskOwnershipTests(APITestCase):
