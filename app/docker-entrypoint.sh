@@ -1,8 +1,8 @@
 #!/bin/sh
 # Container entry point.
 #   no arguments: apply migrations (advisory-locked, so tasks starting together migrate once) within
-#                 MIGRATION_TIMEOUT seconds (default 300), then replace this shell with gunicorn, which
-#                 becomes the init process's child and receives ECS's SIGTERM.
+#                 MIGRATION_TIMEOUT seconds (default 300), then replace this shell with the server (config/server.py),
+#                 which becomes the init process's child and receives ECS's SIGTERM.
 #   arguments:    run them instead (one-off commands, e.g. `python manage.py createsuperuser`).
 set -eu
 
@@ -50,4 +50,4 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 
-exec gunicorn --config gunicorn.conf.py config.wsgi:application
+exec python -m config.server

@@ -5,7 +5,7 @@
 #   bash bench/failure-tests.sh                        # LIVE_LOAD_ROUNDS=400: 8 clients x 400 rounds, ~7000 requests
 #   LIVE_LOAD_ROUNDS=40 bash bench/failure-tests.sh    # what make test runs
 #
-#   tests.test_gunicorn_conf.LiveGunicornTests   SIGTERM with requests in flight (SQLite and PostgreSQL passes)
+#   tests.test_server.LiveServerTests            SIGTERM with requests in flight (SQLite and PostgreSQL passes)
 #   tests.test_live_postgres                     concurrent load; database restart under load; login limits
 #                                                across servers and restarts (PostgreSQL pass)
 #   tests.test_live_rotation                     the database password rotated under load (PostgreSQL pass);
@@ -24,7 +24,7 @@ trap 'rm -f "$log"' EXIT
 echo "bash bench/failure-tests.sh  (LIVE_LOAD_ROUNDS=$LIVE_LOAD_ROUNDS; $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores)"
 started=$(date +%s)
 status=0
-timeout 900 bash app/scripts/test.sh tests.test_gunicorn_conf.LiveGunicornTests tests.test_live_postgres \
+timeout 900 bash app/scripts/test.sh tests.test_server.LiveServerTests tests.test_live_postgres \
   tests.test_live_rotation 2>&1 \
   | tee "$log" || status=$?
 echo

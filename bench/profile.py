@@ -1,12 +1,12 @@
 """Where one API request's CPU goes inside the app: the WSGI application called in-process (no
-gunicorn, no sockets), on a throwaway PostgreSQL cluster, for the five requests bench/throughput.py
+server, no sockets), on a throwaway PostgreSQL cluster, for the five requests bench/throughput.py
 loads (GET list of 20, GET one, POST, PATCH, login).
 
     bash bench/profile.sh                                  # CPU µs and SQL queries per request
     bash bench/profile.sh --pyinstrument list              # a sampling profile of one endpoint
     bash bench/profile.sh --callgrind                      # instructions per request (valgrind)
     bash bench/profile.sh --app-dir /tmp/old-app ...       # the same, for another copy of app/
-    bash bench/profile.sh --live list post                 # py-spy on the shipped gunicorn under wrk
+    bash bench/profile.sh --live list post                 # py-spy on the shipped server under wrk
 
 CPU µs come from time.process_time(): this process only, so other load on the machine moves them
 less than wall time, but still some (caches, frequency). Instruction counts from callgrind do not
@@ -266,8 +266,9 @@ def run_child(env, app_dir, endpoint, requests, warmup, pyinstrument=False, call
 
 
 def live(args, cluster, app_dir):
-    """py-spy on the shipped server (app/gunicorn.conf.py, 2 workers) under wrk, servers on CPU 0 and
-    wrk on CPU 1 as in bench/throughput.py: gunicorn's own code is in this profile too."""
+    """py-spy on the shipped server (app/config/server.py, one worker) under wrk, the server on CPU 0 and
+    wrk on CPU 1 as in bench/throughput.py: the server's Python code is in this profile too (granian's
+    Rust code shows as time outside Python)."""
     import throughput  # bench/throughput.py: its server start, test data and wrk runs
 
     from tests.live import server_env
@@ -357,7 +358,7 @@ def main():
     )
     parser.add_argument("--callgrind", action="store_true", help="instructions per request under callgrind")
     parser.add_argument(
-        "--live", action="store_true", help="py-spy on the shipped gunicorn under wrk instead (server code included)"
+        "--live", action="store_true", help="py-spy on the shipped server under wrk instead (server code included)"
     )
     parser.add_argument("--seconds", type=int, default=10, help="with --live: seconds of load per endpoint")
     parser.add_argument("--rate", type=int, default=250, help="with --live: py-spy samples per second")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CPU per request inside the app, in-process (no gunicorn): see bench/profile.py.
+# CPU per request inside the app, in-process (no server): see bench/profile.py.
 #   bash bench/profile.sh                      # CPU µs and SQL queries per request, five endpoints
 #   bash bench/profile.sh --pyinstrument list  # where GET /api/v1/tasks/ spends it
 #   bash bench/profile.sh --callgrind          # instructions per request: unmoved by other load

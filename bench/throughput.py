@@ -1,5 +1,5 @@
 """Requests per CPU-second, requests per second and latency of the API under the seed guide's
-gunicorn command and under this project's app/gunicorn.conf.py, on one PostgreSQL, with the same
+gunicorn command and under this project's server (app/config/server.py: granian), on one PostgreSQL, with the same
 bounded wrk load, alternately; with the servers pinned to one core and on two.
 
     bash bench/throughput.sh                  # everything (13 min 22 s with --duration 5 on 2026-11-30)
@@ -10,13 +10,13 @@ Servers (--servers picks some):
              worker, no access log, every connection closed after one request), on the app as it was
              before issue 14's optimizations (`git archive` of BASELINE_REF's app/)
   seed       the same command on this checkout's app/
-  ours       `gunicorn --config gunicorn.conf.py config.wsgi:application` on this checkout's app/, with
-             WEB_CONCURRENCY = the cores it gets (1 or 2), as the stacks size it: one gthread worker per
+  ours       `python -m config.server` (the container's command) on this checkout's app/, with
+             WEB_CONCURRENCY = the cores it gets (1 or 2), as the stacks size it: one granian worker per
              vCPU, at least one (x 4 threads, keep-alive, access log, a listening socket per worker)
 
 All bind a free port on 127.0.0.1 instead of 0.0.0.0:8000; the seed commands get an empty config file
-(without one, gunicorn would read app/gunicorn.conf.py from its working directory, which the seed's
-image does not have). Everything else is identical: the environment (DEBUG off, same secret, same
+(without one, gunicorn would read a gunicorn.conf.py from its working directory: there is none now,
+and the seed's image had none either). Everything else is identical: the environment (DEBUG off, same secret, same
 database), the PostgreSQL cluster (scripts/pg.sh: unix socket, fsync=off) and the load.
 
 Endpoints (--endpoints): list = GET /api/v1/tasks/ (a user with exactly 20 tasks: one full page),
@@ -28,7 +28,7 @@ Cores (--cores): "1" pins the servers to CPU 0 and wrk, PostgreSQL and this scri
 closest this machine gets to a small Fargate task; "2" leaves everything on both CPUs.
 
 The main figure is requests per CPU-second: requests wrk completed / CPU time (user + system, from
-/proc/<pid>/stat) of the server's own processes (gunicorn master and workers) during the run. It does
+/proc/<pid>/stat) of the server's own processes (master and workers) during the run. It does
 not count wrk, PostgreSQL or anything else, so other load on the machine moves it much less than
 requests/s. Every run also records the 1-minute load average when it started and the CPU that
 processes outside the benchmark took during it.
@@ -56,16 +56,17 @@ REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app"
 LUA = Path(__file__).resolve().parent / "wrk-api.lua"
 sys.path.insert(0, str(APP))
-from tests.live import Gunicorn, PostgresCluster, migrate, register_and_log_in, request, server_env  # noqa: E402
+from tests.live import PostgresCluster, Server, migrate, register_and_log_in, request, server_env  # noqa: E402
 
 # The app before issue 14's per-request CPU work (main when that work started): what "seed-base" runs.
 BASELINE_REF = "54e9495"
 SEED_COMMAND = "gunicorn config.wsgi:application --bind 0.0.0.0:8000"
-RESTART_LINE = "Autorestarting worker after current request."  # gunicorn's log line at max_requests
+# A worker replaced while serving: gunicorn's log line at max_requests, granian's after a crash.
+RESTART_LINES = ("Autorestarting worker after current request.", "Respawning worker-")
 SERVERS = {
     "seed-base": f"seed command, app at {BASELINE_REF}",
     "seed": "seed command, this app",
-    "ours": "gunicorn.conf.py (WEB_CONCURRENCY = cores), this app",
+    "ours": "config/server.py (granian, WEB_CONCURRENCY = cores), this app",
 }
 ENDPOINTS = {
     "list": "GET /api/v1/tasks/ (20 tasks)",
@@ -87,9 +88,10 @@ def sh(*command):
 
 def python_versions():
     code = (
-        "import django, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
+        "import django, granian, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
         "print(f'Python {sys.version.split()[0]}, Django {django.__version__}, DRF {rest_framework.__version__}, "
-        "simplejwt {j.__version__}, gunicorn {gunicorn.__version__}, psycopg {psycopg.__version__} "
+        "simplejwt {j.__version__}, granian {granian.__version__}, gunicorn {gunicorn.__version__} (the seed's), "
+        "psycopg {psycopg.__version__} "
         "(libpq {psycopg.pq.version() // 10000}.{psycopg.pq.version() % 10000}, {psycopg.pq.__impl__})')"
     )
     return sh(sys.executable, "-c", code)
@@ -156,7 +158,7 @@ def children_of(pid):
 
 
 def server_ticks(master, split=False):
-    """CPU ticks (user + system) of a gunicorn master and its workers; a worker that exited and was
+    """CPU ticks (user + system) of a server's master and its workers; a worker that exited and was
     reaped is in the master's cutime/cstime, so each tick counts once. split: (user, system) instead."""
     user = system = 0
     for pid in [master, *children_of(master)]:
@@ -320,18 +322,25 @@ def wrk(server, target, seconds, connections, threads, cpus, measure=True, settl
     return result
 
 
-def check_server(server, worker_class, workers):
+def restarts(server):
+    out = server.output()
+    return sum(out.count(line) for line in RESTART_LINES)
+
+
+def check_server(server, expected, workers):
+    """Wait until the server's log shows `workers` workers started (and `expected`, its kind)."""
+    started = "Started worker-" if expected == "granian" else "Booting worker"
     deadline = time.monotonic() + 30
     while True:
         out = server.output()
-        if f"Using worker: {worker_class}" in out and out.count("Booting worker") == workers:
+        if expected in out and out.count(started) == workers:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"expected {workers} {worker_class} worker(s):\n{out}")
+            raise RuntimeError(f"expected {workers} worker(s), {expected}:\n{out}")
         time.sleep(0.1)
 
 
-def start_servers(names, env, seed_config, base_app, extra_env, cpus, ours_config="gunicorn.conf.py"):
+def start_servers(names, env, seed_config, base_app, extra_env, cpus):
     """The servers, started with this CPU affinity (their workers inherit it); ours with a worker per CPU."""
     extra_env = {"WEB_CONCURRENCY": str(len(cpus)), **extra_env}
     everything = os.sched_getaffinity(0)
@@ -339,20 +348,21 @@ def start_servers(names, env, seed_config, base_app, extra_env, cpus, ours_confi
     try:
         servers = {}
         for name in names:
+            seed = [sys.executable, "-m", "gunicorn", "--config", str(seed_config), "config.wsgi:application"]
             if name == "seed-base":
-                servers[name] = Gunicorn(env, config=str(seed_config), cwd=base_app)
+                servers[name] = Server(env, cwd=base_app, command=seed)
             elif name == "seed":
-                servers[name] = Gunicorn(env, config=str(seed_config))  # no WEB_CONCURRENCY: gunicorn's 1
+                servers[name] = Server(env, command=seed)  # no WEB_CONCURRENCY: gunicorn's 1
             else:
-                servers[name] = Gunicorn({**env, **extra_env}, config=ours_config)
+                servers[name] = Server({**env, **extra_env})
     finally:
         os.sched_setaffinity(0, everything)
     for name, server in servers.items():
         server.wait_until_healthy()
         if name == "ours":
-            check_server(server, "gthread", int(extra_env["WEB_CONCURRENCY"]))
+            check_server(server, "granian", int(extra_env["WEB_CONCURRENCY"]))
         else:
-            check_server(server, "sync", 1)
+            check_server(server, "Using worker: sync", 1)
     return servers
 
 
@@ -437,14 +447,7 @@ def main():
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="extra environment for server 'ours' only, for experiments "
-        "(e.g. GUNICORN_CMD_ARGS='--max-requests 0'); shown in the report",
-    )
-    parser.add_argument(
-        "--ours-config",
-        default="gunicorn.conf.py",
-        metavar="PATH",
-        help="another gunicorn config file for server 'ours', for experiments; shown in the report",
+        help="extra environment for server 'ours' only, for experiments (e.g. SERVER_THREADS=2); shown in the report",
     )
     parser.add_argument("--json", type=Path, help="also write every run's numbers to this file")
     args = parser.parse_args()
@@ -489,7 +492,7 @@ def main():
         for core_count in cores:
             server_cpus, rest_cpus = pinned[core_count]
             print(f"{core_count} core(s): starting servers ...", file=sys.stderr)
-            servers = start_servers(names, env, seed_config, base_app, extra_env, server_cpus, args.ours_config)
+            servers = start_servers(names, env, seed_config, base_app, extra_env, server_cpus)
             pin_tree([postmaster], rest_cpus)
             os.sched_setaffinity(0, rest_cpus)
             if targets is None:
@@ -519,7 +522,7 @@ def main():
                         server = servers[name]
                         wait_idle(server)
                         rows = task_rows(cluster, post_user) if endpoint == "post" else None
-                        restarts = server.output().count(RESTART_LINE)
+                        restarted = restarts(server)
                         loadavg = os.getloadavg()[0]
                         others = OthersMeter(
                             lambda servers=servers: [
@@ -531,7 +534,7 @@ def main():
                         others.start()
                         result = wrk(server, targets[endpoint], **load)
                         result["cpu_others"] = others.stop()
-                        result["restarts"] = server.output().count(RESTART_LINE) - restarts
+                        result["restarts"] = restarts(server) - restarted
                         if endpoint == "post":
                             wait_idle(server)
                             result["rows_added"] = task_rows(cluster, post_user) - rows
@@ -563,7 +566,7 @@ def main():
                         "server": name,
                         "master": memory(master),
                         "workers": [memory(pid) for pid in children_of(master)],
-                        "restarts": server.output().count(RESTART_LINE),
+                        "restarts": restarts(server),
                     }
                 )
             for server in servers.values():
@@ -597,8 +600,6 @@ def main():
 
 def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env):
     extra = "".join(f" --ours-env {shlex.quote(item)}" for item in args.ours_env)
-    if args.ours_config != "gunicorn.conf.py":
-        extra += f" --ours-config {shlex.quote(args.ours_config)}"
     command = (
         f"bash bench/throughput.sh --rounds {args.rounds} --duration {args.duration} --connections "
         f"{args.connections} --threads {args.threads} --cores {args.cores} --endpoints {args.endpoints} "
@@ -617,8 +618,6 @@ def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env
     label = dict(SERVERS)
     if extra_env:
         label["ours"] += " + " + ", ".join(f"`{k}={v}`" for k, v in extra_env.items())
-    if args.ours_config != "gunicorn.conf.py":
-        label["ours"] = label["ours"].replace("gunicorn.conf.py", f"`{args.ours_config}`")
     print("- servers: " + "; ".join(f"**{name}**: {label[name]}" for name in names))
     print()
     compare = [
@@ -729,7 +728,7 @@ def print_report(args, cores, endpoints, names, facts, runs, memories, extra_env
         "is what requests, requests/s"
     )
     print("and server CPU-s count (latency percentiles and errors: the whole run). Server CPU-s: user + system time")
-    print("of the server's gunicorn master and workers in the window. Others' CPU: user, system and steal time")
+    print("of the server's master and workers in the window. Others' CPU: user, system and steal time")
     print("outside the benchmark's processes during the run, in percent of one core (interrupt time")
     print(
         f"is in neither); the largest during a run was {max(r['cpu_others'] for r in runs):.0f}%. "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Requests per CPU-second, requests/s and latency: the seed guide's gunicorn command (on the app before
-# and after issue 14's optimizations) vs app/gunicorn.conf.py, five endpoints, servers on one core and on
+# and after issue 14's optimizations) vs the container's server (app/config/server.py), five endpoints, servers on one core and on
 # two, measured alternately on one PostgreSQL with wrk. See bench/throughput.py for what exactly runs.
 #   bash bench/throughput.sh                # 3 rounds x 5 endpoints x 3 servers x 2 core counts (13 min 22 s with --duration 5)
 #   bash bench/throughput.sh --cores 1 --endpoints list,post --rounds 2 --duration 5

@@ -328,7 +328,7 @@ func (c *Config) Validate() error {
 	inRange("healthCheckGracePeriod", c.HealthCheckGracePeriod, 0, 7200)
 	inRange("migrationTimeout", c.MigrationTimeout, 30, 3600)
 	inRange("deregistrationDelay", c.DeregistrationDelay, 0, 3600)
-	// AWS allows 2 s, but gunicorn needs a few seconds below stopTimeout to finish in-flight requests.
+	// AWS allows 2 s, but the server needs a few seconds below stopTimeout to finish in-flight requests.
 	inRange("stopTimeout", c.StopTimeout, 10, 120)
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("logRetentionDays", c.LogRetentionDays, "use one of "+joinInts(logRetentionDays))

@@ -146,8 +146,8 @@ func marshalPolicy(statements ...policyStatement) (string, error) {
 	return string(doc), err
 }
 
-// GracefulTimeout is gunicorn's graceful timeout for an ECS stop timeout: it finishes in-flight requests
-// and exits before ECS sends SIGKILL.
+// GracefulTimeout is the server's graceful timeout (SERVER_GRACEFUL_TIMEOUT) for an ECS stop timeout: it
+// finishes in-flight requests and exits before ECS sends SIGKILL.
 func GracefulTimeout(stopTimeout int) int { return stopTimeout - 5 }
 
 // MigrationMarker exists while the container's entrypoint runs migrations (app/docker-entrypoint.sh).
@@ -189,11 +189,11 @@ func (s containerSpec) JSON() (string, error) {
 		"DB_NAME":                     DatabaseName,
 		// The app reads the RDS-managed credentials itself, when it opens a connection: RDS rotates the
 		// password (every 7 days), and a value ECS injected at task start would go stale.
-		"DB_SECRET_ARN":             s.dbSecretARN,
-		"WEB_CONCURRENCY":           strconv.Itoa(s.webConcurrency),
-		"GUNICORN_GRACEFUL_TIMEOUT": strconv.Itoa(GracefulTimeout(s.stopTimeout)),
-		"DJANGO_HTTPS_ONLY":         strconv.FormatBool(s.httpsOnly),
-		"MIGRATION_TIMEOUT":         strconv.Itoa(s.migrationTimeout),
+		"DB_SECRET_ARN":           s.dbSecretARN,
+		"WEB_CONCURRENCY":         strconv.Itoa(s.webConcurrency),
+		"SERVER_GRACEFUL_TIMEOUT": strconv.Itoa(GracefulTimeout(s.stopTimeout)),
+		"DJANGO_HTTPS_ONLY":       strconv.FormatBool(s.httpsOnly),
+		"MIGRATION_TIMEOUT":       strconv.Itoa(s.migrationTimeout),
 	}
 	environment := make([]keyValue, 0, len(env))
 	for k, v := range env {

@@ -130,7 +130,7 @@ func TestContainerEnvironmentHasNoSecrets(t *testing.T) {
 	want := map[string]string{
 		"DJANGO_ALLOWED_HOSTS": testALBDomain, "DJANGO_CSRF_TRUSTED_ORIGINS": "http://" + testALBDomain,
 		"DB_HOST": testDBHost, "DB_PORT": "5432", "DB_NAME": DatabaseName, "WEB_CONCURRENCY": "2",
-		"GUNICORN_GRACEFUL_TIMEOUT": "25", "DJANGO_HTTPS_ONLY": "false", "DB_SECRET_ARN": testDBARN,
+		"SERVER_GRACEFUL_TIMEOUT": "25", "DJANGO_HTTPS_ONLY": "false", "DB_SECRET_ARN": testDBARN,
 	}
 	for k, v := range want {
 		if env[k] != v {

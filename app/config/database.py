@@ -8,7 +8,7 @@ from core.postgresql.secret import region_of
 from . import env
 
 # Seconds. A request must let go of its thread well before the ALB gives up on it (60 s idle timeout);
-# gunicorn's gthread workers do not kill slow requests (gunicorn.conf.py). A statement runs at most
+# the server does not cut a slow request short (config/server.py). A statement runs at most
 # STATEMENT_TIMEOUT. A connection whose server vanished (a Multi-AZ failover moves the DNS name; the
 # old host answers nothing) is dropped once data it sent has gone unacknowledged for TCP_USER_TIMEOUT;
 # one waiting for a result is probed after 5 s of silence, then every 2 s, and dropped when the probes

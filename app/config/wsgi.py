@@ -1,4 +1,4 @@
-"""WSGI entry point: gunicorn serves `config.wsgi:application`."""
+"""WSGI entry point: the server (config/server.py) serves `config.wsgi:application`."""
 
 import os
 

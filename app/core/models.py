@@ -4,7 +4,7 @@ from django.db import models
 class RateLimitCounter(models.Model):
     """One rate limit's count for one client or account in its current window (core.ratelimit).
 
-    In the database rather than a cache: every gunicorn worker of every task shares it, a restart
+    In the database rather than a cache: every server worker of every task shares it, a restart
     keeps it, and core.ratelimit counts with one atomic statement.
     """
 

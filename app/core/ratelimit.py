@@ -1,4 +1,4 @@
-"""Rate limits that hold across gunicorn workers, tasks and restarts: counters in the database.
+"""Rate limits that hold across server workers, tasks and restarts: counters in the database.
 
 A limit is a scope's rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("10/minute", "10/15m": a
 count per window of seconds, minutes, hours or days), counted per identity (a client address, an

@@ -10,9 +10,9 @@ RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Se
 LOCATION = {
     "Location": {"schema": {"type": "string", "format": "uri"}, "required": True, "description": "The new resource."}
 }
-# gunicorn refuses a request line longer than limit_request_line (4094 bytes) before Django sees it,
-# with an HTML page: no schema for the body.
-URI_TOO_LONG = {"description": "The URL is longer than the server accepts (gunicorn's HTML error page)."}
+# The server (granian: hyper) refuses a URL of 64 KiB or more before Django sees it, with an empty
+# body: no schema for it.
+URI_TOO_LONG = {"description": "The URL is longer than the server accepts (64 KiB); the body is empty."}
 
 
 class AutoSchema(openapi.AutoSchema):

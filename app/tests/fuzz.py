@@ -1,4 +1,4 @@
-"""schemathesis against the live API (make app-fuzz): gunicorn with gunicorn.conf.py on a throwaway
+"""schemathesis against the live API (make app-fuzz): the server as the container runs it on a throwaway
 PostgreSQL cluster, the schema the server itself serves at /api/v1/schema/, and a real access token of
 a user registered through the API for the authenticated operations.
 
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.live import APP_DIR, Gunicorn, PostgresCluster, migrate, register_and_log_in, server_env
+from tests.live import APP_DIR, PostgresCluster, Server, migrate, register_and_log_in, server_env
 
 CHECKS = [
     "not_a_server_error",
@@ -64,7 +64,7 @@ def main():
             migrate(env)
         except RuntimeError as exc:
             sys.exit(f"fuzz: {exc}")
-        server = Gunicorn(env)
+        server = Server(env)
         server.wait_until_healthy()
         token = register_and_log_in(server.port, "fuzz@example.com")
         code, elapsed, output = run_schemathesis(server.port, token, args)

@@ -1,5 +1,5 @@
 """Test harness only (never in the image's command): the real application behind a WSGI wrapper that
-can hold a request, so a test can have requests verifiably in flight when it signals gunicorn.
+can hold a request, so a test can have requests verifiably in flight when it signals the server.
 
 A request carrying `X-Test-Hold: <seconds>` first leaves a marker file in $TEST_HOLD_DIR (the test
 counts them to know the request is being handled), then waits, then gets the real application's

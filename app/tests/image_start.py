@@ -11,11 +11,10 @@ Where this differs from `docker build` + `docker run`, and why:
 - The RUN that adds the app user is not replayed (it would add a user to this machine): the
   entrypoint runs with USER's numeric uid and gid (setpriv), which is all the kernel checks, and
   HOME from that RUN's --home-dir.
-- The port: gunicorn.conf.py binds 0.0.0.0:8000; each instance gets
-  GUNICORN_CMD_ARGS="--bind 127.0.0.1:<free port>" (gunicorn applies it over the config file), so
-  several can run side by side, on loopback only.
+- The port: the server binds 0.0.0.0:8000; each instance gets SERVER_BIND=127.0.0.1:<free port>
+  (config/server.py reads it), so several can run side by side, on loopback only.
 - No PID, network or mount namespace: the entrypoint is not PID 1, but the tests check that the
-  process it starts as is the one that becomes gunicorn. Instances of one replayed image share its
+  process it starts as is the one that becomes the server. Instances of one replayed image share its
   /tmp (and so the migration marker), where containers have one each.
 """
 
@@ -194,7 +193,7 @@ class Container:
         self.image = image
         self.port = live.free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="image-start-", suffix=".log", delete=False)
-        env = image.container_env({**task_env, "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"})
+        env = image.container_env({**task_env, "SERVER_BIND": f"127.0.0.1:{self.port}"})
         command = image.as_user([image.translate(word) for word in image.entrypoint])
         self.process = subprocess.Popen(
             command, cwd=image.host(image.workdir), env=env, stdout=self.log, stderr=subprocess.STDOUT

@@ -1,4 +1,4 @@
-"""Real processes for the live tests: gunicorn as the container runs it, a throwaway PostgreSQL
+"""Real processes for the live tests: the server as the container runs it (config/server.py), a throwaway PostgreSQL
 cluster (scripts/pg.sh) that a test may stop and start again, moto's AWS emulator holding the
 database secret, and a small HTTP client that reports every outcome (status, refused, reset,
 timeout) instead of raising.
@@ -25,7 +25,7 @@ PG_SH = APP_DIR / "scripts" / "pg.sh"
 # A secret for the servers the tests start (never used anywhere else).
 LIVE_SECRET_KEY = "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 # Variables that would change the server's behaviour if inherited from the test run's environment.
-SERVER_VARIABLE_PREFIXES = ("DJANGO_", "WEB_", "GUNICORN_", "DB_", "AWS_", "MIGRATION_")
+SERVER_VARIABLE_PREFIXES = ("DJANGO_", "WEB_", "SERVER_", "GRANIAN_", "GUNICORN_", "DB_", "AWS_", "MIGRATION_")
 
 
 def free_port():
@@ -101,7 +101,8 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=10.
         connection.request(method, path, body=payload, headers=all_headers)
         response = connection.getresponse()
         data = response.read()
-        return Outcome("http", response.status, data, started, time.monotonic(), dict(response.getheaders()))
+        # response.headers: case-insensitive, as HTTP header names are (granian sends them in lower case).
+        return Outcome("http", response.status, data, started, time.monotonic(), response.headers)
     except ConnectionRefusedError:
         return Outcome("refused", started=started, finished=time.monotonic())
     except (ConnectionResetError, BrokenPipeError):  # includes http.client.RemoteDisconnected
@@ -144,22 +145,28 @@ def list_all_task_ids(port, token):
 
 
 # ---------------------------------------------------------------------------------------------
-# gunicorn
+# The HTTP server
 
 
-class Gunicorn:
-    """gunicorn with app/gunicorn.conf.py (the container's command), bound to a free loopback port.
+class Server:
+    """The server as the container runs it (`python -m config.server`), bound to a free loopback port;
+    `command` replaces that command and gets `--bind` (bench/throughput.py runs the seed's gunicorn).
 
     Its output goes to a file, not a pipe: a busy server's access log would fill a pipe nobody
     reads and block the server. It stays in the caller's process group, so a Ctrl-C or a
     `timeout` that ends the caller's group ends it too.
     """
 
-    def __init__(self, env, app="config.wsgi:application", config="gunicorn.conf.py", cwd=APP_DIR):
+    def __init__(self, env, app="config.wsgi:application", cwd=APP_DIR, command=None):
         self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False)
+        bind = f"127.0.0.1:{self.port}"
+        if command:
+            command = [*command, "--bind", bind]
+        else:
+            command, env = [sys.executable, "-m", "config.server", "--app", app], {**env, "SERVER_BIND": bind}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", config, "--bind", f"127.0.0.1:{self.port}", app],
+            command,
             cwd=cwd,
             env=env,
             stdout=self.log,
@@ -173,11 +180,11 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError("gunicorn exited:\n" + self.output())
+                raise AssertionError("the server exited:\n" + self.output())
             if request(self.port, "GET", "/api/v1/health/", timeout=2).status == 200:
                 return
             time.sleep(0.1)
-        raise AssertionError(f"gunicorn not healthy after {timeout}s:\n" + self.output())
+        raise AssertionError(f"the server is not healthy after {timeout}s:\n" + self.output())
 
     def workers(self):
         """The pids of the master's worker processes."""

@@ -1,4 +1,4 @@
-"""docker-entrypoint.sh, run with stand-ins for python and gunicorn that record how they were called
+"""docker-entrypoint.sh, run with a stand-in for python that records how it was called
 (tests/test_image_start.py runs it for real, against PostgreSQL)."""
 
 import signal
@@ -27,7 +27,7 @@ class EntrypointTests(SimpleTestCase):
         self.addCleanup(self.bin.cleanup)
         self.calls = Path(self.bin.name) / "calls"
         self.marker = Path(self.bin.name) / "migrating"
-        for name in ("python", "gunicorn"):
+        for name in ("python",):
             stand_in = Path(self.bin.name) / name
             stand_in.write_text(STAND_IN)
             stand_in.chmod(0o755)
@@ -50,15 +50,15 @@ class EntrypointTests(SimpleTestCase):
         _, stderr = process.communicate(timeout=30)
         return process.returncode, self.calls.read_text().splitlines(), stderr
 
-    def test_migrates_with_the_marker_then_removes_it_and_replaces_itself_with_gunicorn(self):
+    def test_migrates_with_the_marker_then_removes_it_and_replaces_itself_with_the_server(self):
         returncode, calls, _ = self.run_entrypoint()
 
         self.assertEqual(returncode, 0)
-        entrypoint, migrate, gunicorn = calls
+        entrypoint, migrate, server = calls
         self.assertIn("marker=present args=manage.py migrate_with_lock --noinput --lock-timeout 300", migrate)
-        self.assertIn("marker=absent args=--config gunicorn.conf.py config.wsgi:application", gunicorn)
-        # exec: gunicorn runs as the entrypoint's own process, so it gets the container's SIGTERM.
-        self.assertEqual(entrypoint.split()[1], gunicorn.split()[1])
+        self.assertIn("marker=absent args=-m config.server", server)
+        # exec: the server runs as the entrypoint's own process, so it gets the container's SIGTERM.
+        self.assertEqual(entrypoint.split()[1], server.split()[1])
         self.assertNotEqual(entrypoint.split()[1], migrate.split()[1])
 
     def test_the_lock_wait_gets_the_whole_migration_timeout(self):
@@ -70,7 +70,7 @@ class EntrypointTests(SimpleTestCase):
         returncode, calls, stderr = self.run_entrypoint(EXIT_CODE=3)
 
         self.assertEqual(returncode, 3)
-        self.assertFalse(any(call.startswith("gunicorn") for call in calls))
+        self.assertFalse(any("config.server" in call for call in calls))
         self.assertIn("migrations failed (exit status 3)", stderr)
         self.assertFalse(self.marker.exists())
 
@@ -80,7 +80,7 @@ class EntrypointTests(SimpleTestCase):
 
         self.assertLess(time.monotonic() - started, 10)
         self.assertNotEqual(returncode, 0)
-        self.assertFalse(any(call.startswith("gunicorn") for call in calls))
+        self.assertFalse(any("config.server" in call for call in calls))
         self.assertIn("did not finish within MIGRATION_TIMEOUT=1s", stderr)
         self.assertIn("migrationTimeout", stderr)
         self.assertFalse(self.marker.exists())

@@ -150,5 +150,5 @@ class DriftTests(SimpleTestCase):
             "config/__pycache__/settings.cpython-311.pyc",
         ):
             self.assertTrue(ignored(path), path)
-        for path in ("requirements.lock", "manage.py", "docker-entrypoint.sh", "gunicorn.conf.py", "tasks/models.py"):
+        for path in ("requirements.lock", "manage.py", "docker-entrypoint.sh", "config/server.py", "tasks/models.py"):
             self.assertFalse(ignored(path), path)

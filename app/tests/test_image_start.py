@@ -70,7 +70,7 @@ class ImageStartTests(SimpleTestCase):
             "DJANGO_CSRF_TRUSTED_ORIGINS": f"http://{HOST}",
             "DJANGO_HTTPS_ONLY": "false",
             "WEB_CONCURRENCY": WORKERS,
-            "GUNICORN_GRACEFUL_TIMEOUT": 25,
+            "SERVER_GRACEFUL_TIMEOUT": 25,
             "MIGRATION_TIMEOUT": 300,
             **overrides,
         }
@@ -86,7 +86,7 @@ class ImageStartTests(SimpleTestCase):
                 )
             if (
                 request(container.port, "GET", "/api/v1/health/ready/", timeout=2).status == 200
-                and container.output().count("Booting worker") >= WORKERS
+                and container.output().count("Started worker-") >= WORKERS
             ):
                 return
             time.sleep(0.2)
@@ -165,7 +165,7 @@ class ImageStartTests(SimpleTestCase):
         self.assertGreaterEqual(time.monotonic() - started, 3)
         self.assertIn("migrations did not finish within MIGRATION_TIMEOUT=3s", output)
         self.assertIn("migrationTimeout", output)
-        self.assertNotIn("Booting worker", output)
+        self.assertNotIn("Starting granian", output)
         self.assertFalse(self.marker().exists())
 
     def test_health_checks_answer_whatever_the_host(self):
@@ -217,12 +217,12 @@ class ImageStartTests(SimpleTestCase):
         self.assertEqual(outcome.status, 200)
         self.assertEqual(outcome.body, (self.image.host(self.image.workdir) / "staticfiles" / hashed).read_bytes())
 
-    def test_gunicorn_is_the_entrypoint_process_and_runs_unprivileged(self):
+    def test_the_server_is_the_entrypoint_process_and_runs_unprivileged(self):
         uid, gid = self.image.user
         self.assertNotEqual(uid, 0)
         for container in self.containers:
-            master = container.process.pid  # setpriv exec'd sh, which exec'd gunicorn: one process
-            self.assertIn(b"gunicorn", b" ".join(image_start.cmdline(master)))
+            master = container.process.pid  # setpriv exec'd sh, which exec'd the server: one process
+            self.assertIn(b" -m config.server", b" ".join(image_start.cmdline(master)))
             workers = image_start.children(master)
             self.assertEqual(len(workers), WORKERS, container.output())
             for pid in [master, *workers]:

@@ -1,4 +1,4 @@
-"""Failure tests of the real server (gunicorn with gunicorn.conf.py, production sizes) on a real
+"""Failure tests of the real server (config/server.py, production sizes) on a real
 PostgreSQL: bounded concurrent load, and the database restarting under load.
 
 They run in the PostgreSQL pass of scripts/test.sh and skip on SQLite. The server gets its own
@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import SimpleTestCase
 
 from tests import live
-from tests.live import Gunicorn, PostgresCluster, list_all_task_ids, register_and_log_in, request, server_env
+from tests.live import PostgresCluster, Server, list_all_task_ids, register_and_log_in, request, server_env
 
 CLIENT_TIMEOUT = 10.0  # seconds; a request that takes longer counts as hung
 
@@ -43,11 +43,11 @@ class LivePostgresTests(SimpleTestCase):
 
     @classmethod
     def server_env(cls):
-        # The container's settings: DEBUG off, gunicorn.conf.py defaults (1 worker x 4 threads).
+        # The container's settings: DEBUG off, config/server.py defaults (1 worker x 4 threads).
         return server_env(**cls.cluster.env, DJANGO_LOG_LEVEL="WARNING")
 
     def start_server(self):
-        server = Gunicorn(self.server_env())
+        server = Server(self.server_env())
         self.addCleanup(server.close)
         server.wait_until_healthy()
         return server

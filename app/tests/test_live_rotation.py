@@ -1,6 +1,6 @@
 """Issue 13: RDS rotates the database password (every 7 days by default) and the API must not notice.
 
-The real server (gunicorn with gunicorn.conf.py) on a PostgreSQL role that logs in with a password,
+The real server (config/server.py) on a PostgreSQL role that logs in with a password,
 as RDS's master user does, the login in moto's Secrets Manager (DB_SECRET_ARN, as the task definition
 sets it). Under a bounded concurrent load the password is rotated the way RDS does it: changed in the
 database first, then, after a stale window, in the secret. A client that gets a 503 waits for its
@@ -26,11 +26,11 @@ from django.test import SimpleTestCase
 from core.exceptions import DATABASE_RETRY_AFTER
 from core.postgresql.secret import REREAD_INTERVAL
 from tests import live
-from tests.live import Gunicorn, MotoServer, PostgresCluster, list_all_tasks, register_and_log_in, request, server_env
+from tests.live import MotoServer, PostgresCluster, Server, list_all_tasks, register_and_log_in, request, server_env
 
 ROLE, DATABASE = "app", "tasks"
 OLD_PASSWORD, NEW_PASSWORD = "before-rotation-Kq81", "after-rotation-Zm37"
-WORKERS = 1  # gunicorn.conf.py's default, as the task definition runs it (webConcurrency)
+WORKERS = 1  # config/server.py's default, as the task definition runs it (webConcurrency)
 USERS, CLIENTS_PER_USER = 4, 2
 # Seconds between the database's new password and the secret's. Each process may hold the old one
 # REREAD_INTERVAL longer, and a client sends again after DATABASE_RETRY_AFTER: a client gets at most
@@ -66,7 +66,7 @@ class PasswordRotationTests(SimpleTestCase):
         )
 
     def test_a_rotation_under_load_costs_a_client_a_retryable_503_at_most_and_no_write(self):
-        server = Gunicorn(self.server_env())
+        server = Server(self.server_env())
         self.addCleanup(server.close)
         server.wait_until_healthy()
         tag = uuid.uuid4().hex[:8]

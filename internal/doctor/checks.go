@@ -439,7 +439,7 @@ func checkTargets(s *Snapshot) Check {
 		if p := aws.ToString(tg.HealthCheckPort); p != "traffic-port" && p != fmt.Sprint(ContainerPort) {
 			problems = append(problems, fmt.Sprintf("health check port %s is not the container port %d", p, ContainerPort))
 			setHint(Hint{Class: "health-port-mismatch",
-				Cause: fmt.Sprintf("Health checks go to port %s, but gunicorn listens on %d.", p, ContainerPort),
+				Cause: fmt.Sprintf("Health checks go to port %s, but the server listens on %d.", p, ContainerPort),
 				Fix:   "Use health check port \"traffic-port\" (the default)."})
 		}
 		if len(tg.LoadBalancerArns) == 0 {

@@ -136,7 +136,7 @@ func oomHint(t ecstypes.Task) Hint {
 		cause += fmt.Sprintf("; the task has %s MiB", mem)
 	}
 	return Hint{Class: ClassOutOfMemory, Cause: cause + ".",
-		Fix: "Raise the task's memory (Fargate pairs: 512/1024/2048 MiB for 0.25 vCPU …) or run fewer gunicorn workers: Fargate reports 2 CPUs even on a 0.25 vCPU task, so set --workers explicitly."}
+		Fix: "Raise the task's memory (Fargate pairs: 512/1024/2048 MiB for 0.25 vCPU …) or run fewer server workers (WEB_CONCURRENCY): Fargate reports 2 CPUs even on a 0.25 vCPU task, so set it explicitly."}
 }
 
 func exitHint(exit *int32, creason string) Hint {
@@ -150,10 +150,10 @@ func exitHint(exit *int32, creason string) Hint {
 		switch *exit {
 		case 0:
 			h.Cause += ": its command finished instead of serving"
-			h.Fix = "The container must run the server in the foreground: `exec gunicorn … --bind 0.0.0.0:8000` as the last step of the entrypoint (not in the background, not only `migrate`)."
+			h.Fix = "The container must run the server in the foreground: `exec python -m config.server` (it binds 0.0.0.0:8000) as the last step of the entrypoint (not in the background, not only `migrate`)."
 		case 127:
 			h.Cause += ": command not found"
-			h.Fix = "The image lacks the command the task runs (gunicorn not installed, or a wrong path/entrypoint); check the Dockerfile's CMD and requirements."
+			h.Fix = "The image lacks the command the task runs (a wrong path/entrypoint, or no python on the PATH); check the Dockerfile's ENTRYPOINT and CMD."
 		case 126:
 			h.Cause += ": command not executable"
 			h.Fix = "Make the entrypoint script executable (chmod +x) and give it a shebang line."
@@ -235,7 +235,7 @@ func TargetHint(reason, description, path, matcher string) Hint {
 	case "Target.Timeout":
 		return Hint{Class: reason,
 			Cause: "the ALB's health check requests to port 8000 timed out: the tasks' security group does not let the ALB in on port 8000, or the app listens on another address/port or is too slow to answer.",
-			Fix:   "Allow TCP 8000 into the tasks' security group from the ALB's security group; bind gunicorn to 0.0.0.0:8000 (not 127.0.0.1); keep the health view cheap and give slow boots a healthCheckGracePeriodSeconds."}
+			Fix:   "Allow TCP 8000 into the tasks' security group from the ALB's security group; bind the server to 0.0.0.0:8000 (not 127.0.0.1); keep the health view cheap and give slow boots a healthCheckGracePeriodSeconds."}
 	case "Target.FailedHealthChecks":
 		return Hint{Class: reason,
 			Cause: "the ALB could not connect to port 8000 or got a malformed answer: nothing listens there (the container crashed or serves another port).",
@@ -298,12 +298,12 @@ func HTTPHint(r HTTPResult, host string) Hint {
 			Fix:   "See the service and targets checks: no task is running and healthy yet."}
 	case 502:
 		return Hint{Class: "http-502",
-			Cause: "502 from the ALB: the target closed the connection or answered garbage (crashing container, or gunicorn's keep-alive shorter than the ALB's 60 s idle timeout).",
-			Fix:   "Run gunicorn with --keep-alive 75 and check the log lines for crashes."}
+			Cause: "502 from the ALB: the target closed the connection or answered garbage (crashing container, or the server's keep-alive idle timeout shorter than the ALB's 60 s idle timeout).",
+			Fix:   "Keep the server's keep-alive idle timeout longer than the ALB's 60 s (the shipped server keeps idle connections 75 s) and check the log lines for crashes."}
 	case 504:
 		return Hint{Class: "http-504",
 			Cause: "504 from the ALB: the target did not answer in time (a hung worker, often a database connection that never completes).",
-			Fix:   "Check the log lines; set a database connect timeout and gunicorn's --timeout."}
+			Fix:   "Check the log lines; set a database connect timeout."}
 	case 400:
 		return Hint{Class: "http-400",
 			Cause: fmt.Sprintf("400 from the app: Django's DisallowedHost, %s is not in ALLOWED_HOSTS.", host),

@@ -185,7 +185,7 @@ func TestOutOfMemory(t *testing.T) {
 	r := jsonReport(t, res.stdout)
 	tasks := r.check(t, "tasks")
 	wantStatus(t, tasks, Fail, ClassOutOfMemory)
-	wantContains(t, "tasks", tasks.Cause+tasks.Fix, "512 MiB", "Raise the task's memory", "gunicorn workers")
+	wantContains(t, "tasks", tasks.Cause+tasks.Fix, "512 MiB", "Raise the task's memory", "server workers (WEB_CONCURRENCY)")
 	wantStatus(t, r.check(t, "service"), Fail, "tasks-not-running")
 }
 
@@ -233,7 +233,7 @@ func TestExitCodeZeroMeansCommandFinished(t *testing.T) {
 	wantExit(t, res, ExitUnhealthy)
 	tasks := jsonReport(t, res.stdout).check(t, "tasks")
 	wantStatus(t, tasks, Fail, ClassEssentialExited)
-	wantContains(t, "tasks fix", tasks.Fix, "exec gunicorn")
+	wantContains(t, "tasks fix", tasks.Fix, "exec python -m config.server")
 }
 
 // allowedHostsScenario: Django's DisallowedHost. The ALB health check sends the task IP as
@@ -252,10 +252,10 @@ func allowedHostsScenario() *scenario {
 		targetFx{ip: "10.0.2.41", az: "us-east-1b", state: "unhealthy", reason: "Target.ResponseCodeMismatch", desc: "Health checks failed with these codes: [400]"},
 	)
 	sc.streams["app/app/"+id] = []logEvent{
-		{5, "[2025-11-26 18:25:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)"},
+		{5, "[INFO] Listening at: http://0.0.0.0:8000"},
 		{4.5, "Invalid HTTP_HOST header: '10.0.1.23:8000'. You may need to add '10.0.1.23' to ALLOWED_HOSTS."},
 		{4.5, "Bad Request: /api/v1/health/"},
-		{2.1, "[2025-11-26 18:27:54 +0000] [1] [INFO] Handling signal: term"},
+		{2.1, "[INFO] Shutting down granian"},
 	}
 	sc.app = func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "<h1>503 Service Temporarily Unavailable</h1>", 503)
@@ -306,7 +306,7 @@ func TestTargetsTimeout(t *testing.T) {
 	wantContains(t, "targets", tg.Cause+tg.Fix, "security group", "port 8000", "0.0.0.0:8000")
 	ep := r.check(t, "endpoint")
 	wantStatus(t, ep, Fail, "http-502")
-	wantContains(t, "endpoint fix", ep.Fix, "--keep-alive")
+	wantContains(t, "endpoint fix", ep.Fix, "keep-alive idle timeout longer than the ALB's 60 s")
 }
 
 func TestTargetsFailedHealthChecks(t *testing.T) {

@@ -508,8 +508,8 @@ func healthyScenario() *scenario {
 		targets: healthyTargets(),
 		streams: map[string][]logEvent{
 			"app/app/9f1c2d3e4b5a69788796a5b4c3d2e1f0": {
-				{8, "[2025-11-26 18:22:00 +0000] [1] [INFO] Starting gunicorn 23.0.0"},
-				{8, "[2025-11-26 18:22:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)"},
+				{8, "[INFO] Starting granian (main PID: 1)"},
+				{8, "[INFO] Listening at: http://0.0.0.0:8000"},
 			},
 		},
 		streamOrder: []string{"app/app/9f1c2d3e4b5a69788796a5b4c3d2e1f0"},

@@ -78,7 +78,7 @@ class SecretCredentials:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self._read_at = self._clock()
-        # A client per read: reads are rare, and a client must not be shared across gunicorn's fork.
+        # A client per read: reads are rare, and a client must not be shared across the server's fork.
         # The endpoint comes from AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL when set (tests).
         # Bounded, since a request waits for it (botocore's defaults: 60 s to connect, 60 s to read).
         config = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 2})

@@ -1,6 +1,6 @@
 """`migrate`, serialized across processes by a PostgreSQL advisory lock.
 
-Every container runs this before starting gunicorn. When a deployment starts several tasks at
+Every container runs this before starting the server. When a deployment starts several tasks at
 once, the first to take the lock applies the migrations; the others wait, then find nothing left
 to apply. The lock is held on a connection of its own, so it lasts exactly as long as this
 command (or until its process dies, when PostgreSQL releases it).

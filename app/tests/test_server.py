@@ -1,7 +1,6 @@
 import http.client
 import json
 import os
-import runpy
 import shutil
 import subprocess
 import sys
@@ -14,13 +13,12 @@ from unittest import mock
 
 from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase
-from gunicorn.config import KNOWN_SETTINGS, Config
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
 
+from config import server as server_module
 from tests import live
-from tests.helpers import APP_DIR
-from tests.live import Gunicorn, server_env
-
-CONF = str(APP_DIR / "gunicorn.conf.py")
+from tests.live import Server, server_env
 
 # The ECS task definition's container health check, verbatim (the test substitutes the port and the
 # migration marker's path: nothing migrates here).
@@ -28,68 +26,70 @@ ECS_HEALTH_CHECK = (
     "import os,sys,urllib.request; sys.exit(0 if os.path.exists('/tmp/migrating') or urllib.request.urlopen("
     "'http://127.0.0.1:8000/api/v1/health/', timeout=3).status == 200 else 1)"
 )
-SETTINGS_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_GRACEFUL_TIMEOUT")
+SETTINGS_VARIABLES = ("WEB_CONCURRENCY", "SERVER_THREADS", "SERVER_GRACEFUL_TIMEOUT", "SERVER_BIND")
+ALB_IDLE_TIMEOUT = 60  # infra/loadbalancer.go
 
 
-def load_conf(**env):
+def load_options(**env):
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     with mock.patch.dict(os.environ, {**clean, **env}, clear=True):
-        namespace = runpy.run_path(CONF)
-    return {k: v for k, v in namespace.items() if k in {s.name for s in KNOWN_SETTINGS}}
+        return server_module.options()
 
 
-class GunicornConfTests(SimpleTestCase):
-    def test_every_setting_is_one_gunicorn_knows_and_accepts(self):
-        namespace = runpy.run_path(CONF)
-        public = {k for k, v in namespace.items() if not k.startswith("_") and not isinstance(v, type(os))}
-        known = {s.name for s in KNOWN_SETTINGS}
+class ServerOptionsTests(SimpleTestCase):
+    def test_granian_accepts_every_option(self):
+        server = Granian(**load_options())  # an unknown name is a TypeError; granian checks the values
 
-        self.assertEqual(public - known, set(), "gunicorn silently ignores unknown names")
-        config = Config()
-        for name in public:
-            config.set(name, namespace[name])  # runs gunicorn's own validation
+        self.assertEqual((server.bind_addr, server.bind_port, server.workers), ("0.0.0.0", 8000, 1))
 
     def test_defaults_suit_a_small_fargate_task_behind_an_alb(self):
-        conf = load_conf()
+        options = load_options()
 
-        self.assertEqual(conf["bind"], "0.0.0.0:8000")
-        self.assertEqual(conf["workers"], 1)  # one per vCPU: Fargate's 0.25-1 vCPU sizes
-        self.assertEqual((conf["worker_class"], conf["threads"]), ("gthread", 4))
-        self.assertEqual(conf["timeout"], 30)
-        self.assertEqual(conf["graceful_timeout"], 25)
-        self.assertGreater(conf["keepalive"], 60)  # the ALB idle timeout
-        self.assertEqual(conf["max_requests"], 0)  # recycling drops keep-alive connections: opt-in only
-        self.assertEqual((conf["accesslog"], conf["errorlog"]), ("-", "-"))
-        self.assertTrue(conf["control_socket_disable"])
-        self.assertTrue(conf["reuse_port"])  # a listening socket per worker: connections spread over them
+        self.assertEqual((options["address"], options["port"]), ("0.0.0.0", 8000))
+        self.assertEqual(options["target"], "config.wsgi:application")
+        self.assertEqual(options["interface"], Interfaces.WSGI)
+        self.assertEqual(options["workers"], 1)  # one per vCPU: Fargate's 0.25-1 vCPU sizes
+        self.assertEqual(options["blocking_threads"], 4)
+        self.assertEqual(options["http"], HTTPModes.http1)
+        self.assertEqual(options["workers_kill_timeout"], 25)
+        # The ALB must be the side that closes an idle connection (a 502 otherwise).
+        self.assertGreater(options["http1_settings"].header_read_timeout, ALB_IDLE_TIMEOUT * 1000)
+        self.assertTrue(options["log_access"])
+        self.assertTrue(options["respawn_failed_workers"])
 
     def test_sizes_come_from_the_environment(self):
-        conf = load_conf(WEB_CONCURRENCY="5", GUNICORN_THREADS="1", GUNICORN_GRACEFUL_TIMEOUT="10")
+        options = load_options(
+            WEB_CONCURRENCY="5", SERVER_THREADS="1", SERVER_GRACEFUL_TIMEOUT="10", SERVER_BIND="127.0.0.1:9000"
+        )
 
-        self.assertEqual((conf["workers"], conf["threads"], conf["worker_class"]), (5, 1, "sync"))
-        self.assertEqual(conf["graceful_timeout"], 10)
-
-    def test_worker_recycling_is_opt_in_and_jittered(self):
-        conf = load_conf(GUNICORN_MAX_REQUESTS="5000")
-
-        self.assertEqual((conf["max_requests"], conf["max_requests_jitter"]), (5000, 500))
+        self.assertEqual((options["workers"], options["blocking_threads"]), (5, 1))
+        self.assertEqual(options["workers_kill_timeout"], 10)
+        self.assertEqual((options["address"], options["port"]), ("127.0.0.1", 9000))
 
     def test_the_cpu_count_is_never_consulted(self):
         with mock.patch("os.cpu_count", return_value=64), mock.patch("multiprocessing.cpu_count", return_value=64):
-            self.assertEqual(load_conf()["workers"], 1)
+            self.assertEqual(load_options()["workers"], 1)
 
-    def test_a_bad_number_stops_gunicorn_with_the_variable_named(self):
-        for value in ("two", "0"):
-            with self.subTest(value=value), self.assertRaises(ImproperlyConfigured) as caught:
-                load_conf(WEB_CONCURRENCY=value)
-            self.assertIn("WEB_CONCURRENCY", str(caught.exception))
+    def test_a_bad_value_stops_the_server_with_the_variable_named(self):
+        cases = [
+            ("WEB_CONCURRENCY", "two"),
+            ("WEB_CONCURRENCY", "0"),
+            ("SERVER_THREADS", "0"),
+            ("SERVER_GRACEFUL_TIMEOUT", "soon"),
+            ("SERVER_BIND", "8000"),
+            ("SERVER_BIND", "0.0.0.0:http"),
+        ]
+        for name, value in cases:
+            with self.subTest(name=name, value=value), self.assertRaises(ImproperlyConfigured) as caught:
+                load_options(**{name: value})
+            self.assertIn(name, str(caught.exception))
 
 
-class LiveGunicornTests(SimpleTestCase):
+class LiveServerTests(SimpleTestCase):
     """The real server with this configuration, as the container runs it (apart from the port)."""
 
     def start(self, app="config.wsgi:application", **env):
-        server = Gunicorn(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", DB_SQLITE=1, **env), app=app)
+        server = Server(server_env(DJANGO_ALLOWED_HOSTS="api.example.com", DB_SQLITE=1, **env), app=app)
         self.addCleanup(server.close)
         return server
 
@@ -101,14 +101,14 @@ class LiveGunicornTests(SimpleTestCase):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if server.process.poll() is not None:
-                self.fail("gunicorn exited:\n" + server.output())
+                self.fail("the server exited:\n" + server.output())
             if self.health_check(server.port) == 0:
                 return
             time.sleep(0.2)
-        self.fail("gunicorn never became healthy")
+        self.fail("the server never became healthy")
 
     def test_serves_health_checks_and_the_api_then_stops_cleanly_on_sigterm(self):
-        server = self.start(WEB_CONCURRENCY=2, GUNICORN_THREADS=2, GUNICORN_GRACEFUL_TIMEOUT=5)
+        server = self.start(WEB_CONCURRENCY=2, SERVER_THREADS=2, SERVER_GRACEFUL_TIMEOUT=5)
         self.wait_until_healthy(server)
 
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/v1/health/", timeout=5) as response:
@@ -127,14 +127,14 @@ class LiveGunicornTests(SimpleTestCase):
 
         self.assertEqual(server.process.returncode, 0, output)
         self.assertLess(time.monotonic() - started, 10)
-        self.assertEqual(output.count("Booting worker with pid"), 2, output)
+        self.assertEqual(output.count("Started worker-"), 2, output)
         self.assertIn('"GET /api/v1/health/ HTTP/1.1" 200', output)  # access log on stdout
 
     def test_long_lived_connections_spread_over_the_workers(self):
         # The ALB keeps its connections open; each stays with the worker that accepted it. On one shared
-        # socket a busy worker took them all (BENCHMARKS.md); with a socket per worker the kernel assigns
-        # them by address.
-        server = self.start(WEB_CONCURRENCY=2, GUNICORN_THREADS=2)
+        # socket a busy worker took them all (BENCHMARKS.md); granian gives each worker a socket of its
+        # own on Linux (SO_REUSEPORT), and the kernel assigns connections to them by address.
+        server = self.start(WEB_CONCURRENCY=2, SERVER_THREADS=2)
         self.wait_until_healthy(server)
         deadline = time.monotonic() + 10
         while len(server.sockets("0A")) < 2 and time.monotonic() < deadline:  # the second worker binds late
@@ -159,22 +159,6 @@ class LiveGunicornTests(SimpleTestCase):
 
         self.assertEqual(sum(counts.values()), 24, counts)
         self.assertTrue(all(counts.values()), f"a worker holds none of the connections: {counts}")
-
-    def test_a_request_slower_than_the_timeout_is_not_killed_by_a_gthread_worker(self):
-        """gunicorn.conf.py's `timeout` is the worker heartbeat; with gthread workers it does not bound a
-        request (the database timeouts do), as the comment there says."""
-        hold_dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, hold_dir, True)
-        # The production worker class, with the timeout cut from 30 s to 1 s so a 3 s request exceeds it.
-        server = self.start("tests.hold_wsgi:application", TEST_HOLD_DIR=hold_dir, GUNICORN_CMD_ARGS="--timeout 1")
-        self.wait_until_healthy(server)
-
-        outcome = live.request(server.port, "GET", "/api/v1/health/", headers={"X-Test-Hold": "3"}, timeout=30)
-
-        self.assertEqual((outcome.kind, outcome.status), ("http", 200), server.output())
-        self.assertGreaterEqual(outcome.seconds, 3)
-        self.assertNotIn("WORKER TIMEOUT", server.output())
-        self.assertEqual(server.output().count("Booting worker"), 1, "no worker was replaced (one: the default)")
 
     def test_sigterm_finishes_in_flight_requests_refuses_new_ones_and_exits_long_before_the_stop_timeout(self):
         """ECS stops a task with SIGTERM, then SIGKILL after stopTimeout (30 s).
@@ -238,15 +222,13 @@ class LiveGunicornTests(SimpleTestCase):
             self.assertEqual(outcome.json(), {"status": "ok"})
         in_flight = [o for o in results if o.finished > signalled]
         self.assertEqual(len(in_flight), slots, "every request was still in flight at SIGTERM")
-        self.assertNotIn("WORKER TIMEOUT", output)
-        self.assertNotIn("signal 9", output)  # no worker was SIGKILLed
+        self.assertNotIn("Killing worker", output)  # every worker stopped by itself, none was SIGKILLed
 
         kinds = [o.kind if o.kind != "http" else f"http {o.status}" for o in probes]
         self.assertTrue(probes, "no probe ran before the server exited")
         self.assertLessEqual(set(kinds), {"refused", "reset", "http 200"}, kinds)  # never a hang or a 5xx
-        # New connections stop being served once the workers notice the signal. gunicorn 24+ keeps its
-        # listening socket open while a worker drains (20-23 closed it at once): a connection opened
-        # meanwhile waits in the kernel's backlog and is reset when the worker exits, never served.
+        # New connections stop being served once the workers notice the signal: granian's workers close
+        # their listening sockets at once, so a new connection is refused (the ALB tries another target).
         unanswered = [i for i, kind in enumerate(kinds) if kind != "http 200"]
         self.assertTrue(unanswered, "every new connection was still served after the signal")
         first_unanswered = unanswered[0]
