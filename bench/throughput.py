@@ -90,7 +90,7 @@ def python_versions():
     code = (
         "import django, granian, rest_framework, rest_framework_simplejwt as j, gunicorn, psycopg, sys; "
         "print(f'Python {sys.version.split()[0]}, Django {django.__version__}, DRF {rest_framework.__version__}, "
-        "simplejwt {j.__version__}, granian {granian.__version__}, gunicorn {gunicorn.__version__} (the seed's), "
+        "simplejwt {j.__version__}, granian {granian.__version__}, gunicorn {gunicorn.__version__} (seed commands), "
         "psycopg {psycopg.__version__} "
         "(libpq {psycopg.pq.version() // 10000}.{psycopg.pq.version() % 10000}, {psycopg.pq.__impl__})')"
     )

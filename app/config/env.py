@@ -35,7 +35,7 @@ def flag(name, default=False):
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
-def integer(name, default, minimum=None):
+def integer(name, default, minimum=None, maximum=None):
     raw = text(name)
     if not raw:
         return default
@@ -45,6 +45,8 @@ def integer(name, default, minimum=None):
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above the maximum of {maximum}")
     return value
 
 

@@ -45,6 +45,8 @@ def options(application=APPLICATION):
         raise ImproperlyConfigured(f"SERVER_BIND={bind!r} is not HOST:PORT")
     workers = env.integer("WEB_CONCURRENCY", 1, minimum=1)  # one per vCPU: BENCHMARKS.md "Workers per core"
     threads = env.integer("SERVER_THREADS", 4, minimum=1)  # requests a worker runs at once
+    # A thread idle this long ends, and its database connection is closed with it (core.postgresql).
+    idle = env.integer("SERVER_THREAD_IDLE_TIMEOUT", 30, minimum=5, maximum=600)  # granian's bounds
     graceful = env.integer("SERVER_GRACEFUL_TIMEOUT", 25, minimum=1)
     return {
         "target": application,
@@ -53,6 +55,7 @@ def options(application=APPLICATION):
         "interface": Interfaces.WSGI,
         "workers": workers,
         "blocking_threads": threads,
+        "blocking_threads_idle_timeout": idle,
         "http": HTTPModes.http1,  # the ALB speaks HTTP/1.1 to its targets
         "websockets": False,
         "http1_settings": HTTP1Settings(header_read_timeout=KEEPALIVE_SECONDS * 1000),
@@ -61,7 +64,8 @@ def options(application=APPLICATION):
         # sends SIGKILL mid-request (infra.GracefulTimeout sets it from the stack's stopTimeout).
         "workers_kill_timeout": graceful,
         "respawn_failed_workers": True,  # a crashed worker is replaced, as gunicorn's master did
-        "log_access": True,
+        # A line per request on stdout (CloudWatch Logs); off where the ALB's access logs cover it.
+        "log_access": env.flag("SERVER_ACCESS_LOG", True),
         "log_access_format": ACCESS_LOG_FORMAT,
     }
 

@@ -26,7 +26,14 @@ ECS_HEALTH_CHECK = (
     "import os,sys,urllib.request; sys.exit(0 if os.path.exists('/tmp/migrating') or urllib.request.urlopen("
     "'http://127.0.0.1:8000/api/v1/health/', timeout=3).status == 200 else 1)"
 )
-SETTINGS_VARIABLES = ("WEB_CONCURRENCY", "SERVER_THREADS", "SERVER_GRACEFUL_TIMEOUT", "SERVER_BIND")
+SETTINGS_VARIABLES = (
+    "WEB_CONCURRENCY",
+    "SERVER_THREADS",
+    "SERVER_THREAD_IDLE_TIMEOUT",
+    "SERVER_GRACEFUL_TIMEOUT",
+    "SERVER_BIND",
+    "SERVER_ACCESS_LOG",
+)
 ALB_IDLE_TIMEOUT = 60  # infra/loadbalancer.go
 
 
@@ -50,6 +57,7 @@ class ServerOptionsTests(SimpleTestCase):
         self.assertEqual(options["interface"], Interfaces.WSGI)
         self.assertEqual(options["workers"], 1)  # one per vCPU: Fargate's 0.25-1 vCPU sizes
         self.assertEqual(options["blocking_threads"], 4)
+        self.assertEqual(options["blocking_threads_idle_timeout"], 30)
         self.assertEqual(options["http"], HTTPModes.http1)
         self.assertEqual(options["workers_kill_timeout"], 25)
         # The ALB must be the side that closes an idle connection (a 502 otherwise).
@@ -59,12 +67,19 @@ class ServerOptionsTests(SimpleTestCase):
 
     def test_sizes_come_from_the_environment(self):
         options = load_options(
-            WEB_CONCURRENCY="5", SERVER_THREADS="1", SERVER_GRACEFUL_TIMEOUT="10", SERVER_BIND="127.0.0.1:9000"
+            WEB_CONCURRENCY="5",
+            SERVER_THREADS="1",
+            SERVER_THREAD_IDLE_TIMEOUT="600",
+            SERVER_GRACEFUL_TIMEOUT="10",
+            SERVER_BIND="127.0.0.1:9000",
+            SERVER_ACCESS_LOG="off",
         )
 
         self.assertEqual((options["workers"], options["blocking_threads"]), (5, 1))
+        self.assertEqual(options["blocking_threads_idle_timeout"], 600)
         self.assertEqual(options["workers_kill_timeout"], 10)
         self.assertEqual((options["address"], options["port"]), ("127.0.0.1", 9000))
+        self.assertFalse(options["log_access"])
 
     def test_the_cpu_count_is_never_consulted(self):
         with mock.patch("os.cpu_count", return_value=64), mock.patch("multiprocessing.cpu_count", return_value=64):
@@ -75,9 +90,12 @@ class ServerOptionsTests(SimpleTestCase):
             ("WEB_CONCURRENCY", "two"),
             ("WEB_CONCURRENCY", "0"),
             ("SERVER_THREADS", "0"),
+            ("SERVER_THREAD_IDLE_TIMEOUT", "4"),
+            ("SERVER_THREAD_IDLE_TIMEOUT", "601"),
             ("SERVER_GRACEFUL_TIMEOUT", "soon"),
             ("SERVER_BIND", "8000"),
             ("SERVER_BIND", "0.0.0.0:http"),
+            ("SERVER_ACCESS_LOG", "sometimes"),
         ]
         for name, value in cases:
             with self.subTest(name=name, value=value), self.assertRaises(ImproperlyConfigured) as caught:
