@@ -3,11 +3,12 @@
     python -m config.server [--app MODULE:ATTRIBUTE]
 
 It listens on SERVER_BIND (HOST:PORT, default 0.0.0.0:8000: the port the task definition maps;
-the tests bind a free loopback port instead). --app serves another WSGI application (the tests'.)
+the tests bind a free loopback port instead). --app serves another WSGI application (the tests').
 
 granian parses HTTP and keeps the connections in Rust, and calls the application on a pool of
-Python threads: per request it costs 21-36 % less CPU than gunicorn's gthread worker did, whose
-main loop handed every request between Python threads (BENCHMARKS.md, "The server").
+Python threads. gunicorn's gthread worker, before it, handed every request between Python threads in
+its main loop: measured against the seed command in the same rounds, granian takes 6-18 % less CPU per
+request (BENCHMARKS.md, "The server" and "Reading these numbers").
 
 Sized by environment variables, never by the CPU count: Fargate reports the host's CPUs, not the
 task's share (a 0.25 vCPU task sees 2).

@@ -72,9 +72,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def close_if_health_check_failed(self):
         """Django's CONN_HEALTH_CHECKS sends `SELECT 1` before each request's first query: a round trip
-        to the database per request (and 2 % of a POST's instructions, BENCHMARKS.md). A connection verified less than HEALTH_CHECK_INTERVAL
-        ago whose socket has nothing to read skips it; any other gets Django's check (and is replaced
-        if it fails), so a restarted database still costs no request an error. What this misses is a
+        to the database per request (and 2 % of a POST's instructions, BENCHMARKS.md). A connection
+        verified less than HEALTH_CHECK_INTERVAL ago whose socket has nothing to read skips it; any
+        other gets Django's check (and is replaced if it fails), so a restarted database still costs
+        no request an error. What this misses is a
         server that vanished without a word within the interval: that request's query fails (a 503,
         as for any request in flight at that moment) and the next one gets a new connection."""
         if (
