@@ -152,7 +152,7 @@ class LivePostgresTests(SimpleTestCase):
             f"{len(outcomes)} requests from {len(threads)} clients in {elapsed:.1f}s ({dict(kinds)}), "
             f"p50 {seconds[len(seconds) // 2] * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms; "
             f"{sum(len(c) for c in created)} tasks created, all read back by id and listed, no 5xx; "
-            f"{output.count('Autorestarting worker')} worker restart(s) by max_requests during the run",
+            f"{output.count('Respawning worker-')} worker(s) replaced during the run",
         )
 
     def test_database_restart_under_load(self):
