@@ -15,6 +15,7 @@ task's share (a 0.25 vCPU task sees 2).
 """
 
 import argparse
+import importlib
 
 from django.core.exceptions import ImproperlyConfigured
 from granian import Granian
@@ -79,7 +80,7 @@ def main(argv=None):
     # Import the application before the workers fork: a broken configuration stops the container at
     # start-up with one clear error, and the workers start with it loaded (and its pages shared).
     module, _, attribute = args.app.partition(":")
-    getattr(__import__(module, fromlist=[attribute]), attribute)
+    getattr(importlib.import_module(module), attribute)
     server.serve()
 
 

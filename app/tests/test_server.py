@@ -148,6 +148,20 @@ class LiveServerTests(SimpleTestCase):
         self.assertEqual(output.count("Started worker-"), 2, output)
         self.assertIn('"GET /api/v1/health/ HTTP/1.1" 200', output)  # access log on stdout
 
+    def test_a_url_of_64_kib_is_refused_by_the_server_and_a_shorter_one_reaches_the_app(self):
+        """What the schema's 414 says (core.schema.URI_TOO_LONG): hyper's limit, an empty body."""
+        server = self.start()
+        self.wait_until_healthy(server)
+
+        def get(length):
+            path = "/api/v1/tasks/?q=" + "a" * (length - len("/api/v1/tasks/?q="))
+            return live.request(server.port, "GET", path, headers={"Host": "api.example.com"})
+
+        shorter, longer = get(60 * 1024), get(64 * 1024)
+
+        self.assertEqual(shorter.status, 401)  # the app's answer: no token
+        self.assertEqual((longer.status, longer.body), (414, b""))
+
     def test_long_lived_connections_spread_over_the_workers(self):
         # The ALB keeps its connections open; each stays with the worker that accepted it. On one shared
         # socket a busy worker took them all (BENCHMARKS.md); granian gives each worker a socket of its

@@ -75,22 +75,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         to the database per request (and 2 % of a POST's instructions, BENCHMARKS.md). A connection
         verified less than HEALTH_CHECK_INTERVAL ago whose socket has nothing to read skips it; any
         other gets Django's check (and is replaced if it fails), so a restarted database still costs
-        no request an error. What this misses is a
-        server that vanished without a word within the interval: that request's query fails (a 503,
-        as for any request in flight at that moment) and the next one gets a new connection."""
-        if (
-            self.connection is not None
-            and self.health_check_enabled
-            and not self.health_check_done
-            and not self.pool
-            and time.monotonic() - self.verified_at < HEALTH_CHECK_INTERVAL
-            and not _readable(self.connection)
-        ):
+        no request an error. What this misses is a server that vanished without a word within the
+        interval: that request's query fails (a 503, as for any request in flight at that moment) and
+        the next one gets a new connection."""
+        if self.connection is None or not self.health_check_enabled or self.health_check_done or self.pool:
+            return super().close_if_health_check_failed()  # nothing to check, or the pool's own check
+        if time.monotonic() - self.verified_at < HEALTH_CHECK_INTERVAL and not _readable(self.connection):
             self.health_check_done = True
             return
-        checking = self.connection is not None and not self.health_check_done
         super().close_if_health_check_failed()
-        if checking and self.connection is not None:
+        if self.connection is not None:  # passed: kept
             self.verified_at = time.monotonic()
 
     def get_connection_params(self):
