@@ -1,8 +1,10 @@
+import inspect
 from datetime import date
 from unittest import mock
 
 from tasks import selectors
 from tasks.models import Task
+from tasks.serializers import TaskListQuerySerializer
 from tests.helpers import APITestCase, make_user
 
 TASKS = "/api/v1/tasks/"
@@ -290,6 +292,21 @@ class TaskListTests(APITestCase):
             seen += self.titles(f"?ordering=priority&page_size=2&page={page}")
 
         self.assertEqual(sorted(seen), sorted(f"task {n}" for n in range(7)))
+
+    def test_a_query_without_filters_means_the_selectors_defaults(self):
+        # The list view skips the query serializer when no parameter of it is given: what it would
+        # have passed on must be what list_tasks does by default.
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(selectors.list_tasks).parameters.items()
+            if parameter.default is not inspect.Parameter.empty
+        }
+        for query in ({}, {"page": "2", "page_size": "5"}):
+            with self.subTest(query=query):
+                serializer = TaskListQuerySerializer(data=query)
+                self.assertTrue(serializer.is_valid(), serializer.errors)
+                self.assertEqual({**defaults, **serializer.validated_data}, defaults)
+        self.assertEqual(set(TaskListQuerySerializer().fields), set(defaults))
 
     def test_a_list_that_fits_on_one_page_costs_two_queries(self):
         for n in range(20):
