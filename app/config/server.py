@@ -15,7 +15,6 @@ task's share (a 0.25 vCPU task sees 2).
 """
 
 import argparse
-import ctypes
 import importlib
 
 from django.core.exceptions import ImproperlyConfigured
@@ -73,27 +72,11 @@ def options(application=APPLICATION):
     }
 
 
-# Allocations this large or larger are mapped on their own and unmapped when freed. glibc's default
-# raises this threshold to the size of each large block freed (up to 32 MiB) and keeps later ones
-# in its heaps: after a burst of logins (Argon2id takes 19 MiB per hash, accounts.hashers) a worker
-# kept ~90 MiB more resident, measured with 4 threads (BENCHMARKS.md, "Login").
-MMAP_THRESHOLD_BYTES = 1 << 20
-_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-
-
-def return_large_blocks_to_the_system():
-    """Fixes glibc's mmap threshold (which also stops its adjustment); a no-op without glibc."""
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m config.server", description=__doc__.splitlines()[0])
     parser.add_argument("--app", default=APPLICATION, help=f"WSGI application (default {APPLICATION})")
     args = parser.parse_args(argv)
     server = Granian(**options(args.app))
-    return_large_blocks_to_the_system()  # before the workers fork: they inherit it
     # Import the application before the workers fork: a broken configuration stops the container at
     # start-up with one clear error, and the workers start with it loaded (and its pages shared).
     module, _, attribute = args.app.partition(":")

@@ -18,7 +18,6 @@ from granian.constants import HTTPModes, Interfaces
 
 from config import server as server_module
 from tests import live
-from tests.helpers import run_app_process
 from tests.live import Server, server_env
 
 # The ECS task definition's container health check, verbatim (the test substitutes the port and the
@@ -102,34 +101,6 @@ class ServerOptionsTests(SimpleTestCase):
             with self.subTest(name=name, value=value), self.assertRaises(ImproperlyConfigured) as caught:
                 load_options(**{name: value})
             self.assertIn(name, str(caught.exception))
-
-
-# Four request threads each taking a 19 MiB block (an Argon2id hash, accounts.hashers) and freeing
-# it, three times over; prints how much more is resident afterwards, in MiB.
-LARGE_BLOCKS = """
-import threading
-from config import server
-server.return_large_blocks_to_the_system()
-def resident():
-    return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
-def hash_like():
-    block = bytearray(19 << 20)
-    del block
-before = resident()
-for _ in range(3):
-    threads = [threading.Thread(target=hash_like) for _ in range(4)]
-    [thread.start() for thread in threads]
-    [thread.join() for thread in threads]
-print(resident() - before)
-"""
-
-
-class MemoryTests(SimpleTestCase):
-    def test_large_blocks_freed_by_request_threads_go_back_to_the_system(self):
-        # Without the fixed threshold glibc kept 57 MiB of the 76 here (BENCHMARKS.md, "Login").
-        done = run_app_process(["-c", LARGE_BLOCKS])
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertLess(int(done.stdout), 8, "MiB still resident after the blocks were freed")
 
 
 class LiveServerTests(SimpleTestCase):
