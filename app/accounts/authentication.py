@@ -25,9 +25,10 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
         Decoding and verifying a token is pure: the same bytes under the same key give the same
         answer, except for the expiry, which depends on the time. A client sends its access token
-        with every request for up to ACCESS_TOKEN_LIFETIME, and PyJWT's decode costs ~30 µs of CPU
-        (BENCHMARKS.md, "Profile"), so an accepted token is kept, with its "exp", and accepted again
-        without decoding while "exp" is still ahead (with simplejwt's LEEWAY, as PyJWT checks it).
+        with every request for up to ACCESS_TOKEN_LIFETIME, and PyJWT's decode was a fifth of a
+        POST's instructions (BENCHMARKS.md, "Profile"), so an accepted token is kept, with its "exp",
+        and accepted again without decoding while "exp" is still ahead (with simplejwt's LEEWAY, as
+        PyJWT checks it).
         Only accepted tokens are kept, keyed by their exact bytes: a token altered in any byte is a
         miss and goes through simplejwt (whose key is fixed for the process's life: its token backend
         is built once, at import). Once expired, a token is dropped and simplejwt refuses it with its
@@ -75,8 +76,8 @@ class JWTScheme(SimpleJWTScheme):
     target_class = JWTAuthentication
 
 
-# Accepted access tokens, per worker: raw token -> (token, its "exp" in epoch seconds).
-# ~1.5 KB each; a worker serves fewer distinct clients than this within ACCESS_TOKEN_LIFETIME.
+# Accepted access tokens, per worker: raw token -> (token, its "exp" in epoch seconds). When full,
+# the expired ones are dropped, and all of them if none had expired.
 ACCEPTED_TOKENS_KEPT = 1024
 _accepted_tokens = {}
 

@@ -13,8 +13,9 @@ def user_by_id(user_id):
     Every authenticated request runs this (the access token names the user, who must still exist and
     be active), so it is one written-out SELECT of the model's columns on a cursor, turned into a User
     by Model.from_db as a queryset would. The ORM's get() builds and compiles the statement on every
-    call, and raw() maps the cursor's columns to fields on every call: ~175 and ~105 µs of CPU here,
-    against ~50 µs for this, ~36 of them the round trip itself (BENCHMARKS.md, "Profile").
+    call, and raw(), used before, mapped the cursor's columns to fields on every call: reading it
+    this way saved a sixth of the instructions of a POST and of a GET of one task (BENCHMARKS.md,
+    "Profile").
     """
     alias = User.objects.db
     with connections[alias].cursor() as cursor:

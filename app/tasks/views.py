@@ -21,7 +21,7 @@ class TaskListView(generics.ListCreateAPIView):
         if self.request.query_params.keys().isdisjoint(self.query_serializer_class._declared_fields):
             # No filter and the default order, the usual request: what the query serializer returns
             # for it is the selector's defaults (tests/tasks/test_views.py), so skip running it
-            # (~55 µs of the list's CPU, BENCHMARKS.md "Profile").
+            # (8 % of the list's instructions, BENCHMARKS.md "Profile").
             return selectors.list_tasks(owner=self.request.user)
         query = self.query_serializer_class(data=self.request.query_params)
         query.is_valid(raise_exception=True)
