@@ -99,10 +99,10 @@ class AcceptedTokenTests(APITestCase):
 
         time.sleep(token["exp"] - time.time() + 0.05)
         kept = self.get_me(raw)
+        self.assertEqual(kept.status_code, 401)
         self.assertNotIn(raw.encode(), authentication._accepted_tokens)
         never_kept = self.get_me(raw)
 
-        self.assertEqual(kept.status_code, 401)
         self.assertEqual(kept.json()["code"], "token_not_valid")
         self.assertEqual(kept.json(), never_kept.json())
 
