@@ -1,5 +1,7 @@
 from datetime import date
+from unittest import skipUnless
 
+from django.db import connection
 from django.http import Http404
 from django.test import TestCase
 
@@ -44,6 +46,21 @@ class ListTasksTests(TestCase):
 
         self.assertEqual(list(selectors.list_tasks(owner=user, ordering="title")), tasks)
         self.assertEqual(list(selectors.list_tasks(owner=user, ordering="-title")), tasks[::-1])
+
+
+class ListTasksPlanTests(TestCase):
+    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's query plan")
+    def test_ordering_by_creation_walks_the_owners_index_instead_of_sorting_every_task(self):
+        owner = make_user()
+        Task.objects.bulk_create([Task(owner=owner, title=f"task {n}") for n in range(5000)])
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+            for ordering in ("-created_at", "created_at"):
+                with self.subTest(ordering=ordering):
+                    sql, params = selectors.list_tasks(owner=owner, ordering=ordering)[:21].query.sql_with_params()
+                    cursor.execute("EXPLAIN " + sql, params)
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    self.assertIn("using task_owner_created", plan)
 
 
 class GetTaskTests(TestCase):
