@@ -280,9 +280,10 @@ def live(args, cluster, app_dir):
     server = servers["ours"]
     try:
         os.sched_setaffinity(0, rest)
-        _, targets = throughput.prepare_data(server.port, cluster)
+        _, targets = throughput.prepare_data(server.port, cluster, ["ours"])
         for endpoint in args.endpoints:
-            throughput.wrk(server, targets[endpoint], 3, 16, 2, rest, measure=False)  # warm-up
+            request = throughput.target(targets, endpoint, "ours")
+            throughput.wrk(server, request, 3, 16, 2, rest, measure=False)  # warm-up
             out = Path(tempfile.mkstemp(prefix="py-spy-", suffix=".txt")[1])
             spy = subprocess.Popen(
                 [
@@ -307,7 +308,7 @@ def live(args, cluster, app_dir):
                 text=True,
                 preexec_fn=lambda: os.sched_setaffinity(0, rest),
             )
-            result = throughput.wrk(server, targets[endpoint], args.seconds, 16, 2, rest)
+            result = throughput.wrk(server, request, args.seconds, 16, 2, rest)
             spy.wait(timeout=args.seconds + 60)
             stacks = {}
             for line in out.read_text().splitlines():
