@@ -135,7 +135,7 @@ var Defaults = map[string]any{
 	"logRetentionDays":             30,
 	"webConcurrency":               1,
 	"autoscalingCpuTarget":         60,
-	"autoscalingRequestsPerTarget": 6300,
+	"autoscalingRequestsPerTarget": 5850,
 	"domainName":                   "",
 	"hostedZoneId":                 "",
 	"certificateArn":               "",
