@@ -42,12 +42,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 return token
             _accepted_tokens.pop(raw_token, None)
         token = super().get_validated_token(raw_token)
-        expires = token.payload.get("exp")
         # A blacklisting token class (a sliding token) asks the database each time: never kept.
-        if isinstance(expires, int | float) and not isinstance(token, BlacklistMixin):
+        if not isinstance(token, BlacklistMixin):
             if len(_accepted_tokens) >= ACCEPTED_TOKENS_KEPT:
                 _forget_expired()
-            _accepted_tokens[raw_token] = (token, expires)
+            _accepted_tokens[raw_token] = (token, token["exp"])  # present and numeric: simplejwt checked it
         return token
 
     def get_user(self, validated_token):

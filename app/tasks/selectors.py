@@ -36,7 +36,7 @@ def list_tasks(
     # NULLS LAST only where there can be NULLs: on a NOT NULL column it changes nothing, but PostgreSQL
     # then cannot read an index backwards, and the default order (-created_at) would sort all of the
     # owner's tasks for every page instead of walking task_owner_created (tests/tasks/test_selectors.py).
-    nulls_last = True if Task._meta.get_field(name).null else None
+    nulls_last = Task._meta.get_field(name).null or None  # None: the database's default
     field = F(name)
     primary = field.desc(nulls_last=nulls_last) if descending else field.asc(nulls_last=nulls_last)
     return tasks.order_by(primary, "-id" if descending else "id")

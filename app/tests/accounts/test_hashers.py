@@ -7,11 +7,9 @@ from tests.helpers import PASSWORD, APITestCase, make_user
 
 LOGIN = "/api/v1/auth/login"
 
+
 # The test runner hashes with MD5 for speed; these tests use the project's own setting.
-project_hashing = override_settings(PASSWORD_HASHERS=project_settings.PASSWORD_HASHERS)
-
-
-@project_hashing
+@override_settings(PASSWORD_HASHERS=project_settings.PASSWORD_HASHERS)
 class PasswordStorageTests(APITestCase):
     def stored(self, user):
         return User.objects.get(pk=user.pk).password
